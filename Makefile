@@ -1,0 +1,86 @@
+# Makefile for qmail, again.
+#   make              build every program into build/
+#   make users        create the qmail users and groups (root; idempotent)
+#   make setup check  install under conf-qmail, then verify the installation
+#   make test         run the whole test suite (root; see README.md)
+# Build variables: B (build directory), EXTRA_CFLAGS, EXTRA_LDFLAGS.
+
+SHELL = /bin/sh
+B = build
+EXTRA_CFLAGS =
+EXTRA_LDFLAGS =
+CC1 = $(shell head -n 1 conf-cc) -Isrc -I$(B) $(EXTRA_CFLAGS)
+LD1 = $(shell head -n 1 conf-ld) $(EXTRA_LDFLAGS)
+
+# Every src/NAME.c that defines main() is a program; the others form the
+# shared library (one small module per file). Installed programs are
+# those not listed in TOOLS, which serve the build and installation only.
+MAINS = $(patsubst src/%.c,%,$(shell grep -l '^int main[^a-z_0-9]' src/*.c))
+TOOLS = install instcheck
+PROGS = $(filter-out $(TOOLS),$(MAINS))
+LIBMODS = $(filter-out $(MAINS),$(patsubst src/%.c,%,$(wildcard src/*.c)))
+# Shell scripts, src/NAME.sh with @QMAILHOME@ filled in.
+SCRIPTS = $(patsubst src/%.sh,%,$(wildcard src/*.sh))
+
+HEADERS = $(wildcard src/*.h)
+UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all lib users setup check install-files unit test clean
+.SECONDARY:
+
+all: $(MAINS:%=$(B)/%) $(SCRIPTS:%=$(B)/%)
+
+lib: $(B)/libqmail.a
+
+$(B)/.dir:
+	mkdir -p $(B)/tests
+	touch $@
+
+$(B)/%.o: src/%.c $(HEADERS) | $(B)/.dir
+	$(CC1) -c -o $@ $<
+
+$(B)/auto_paths.c: src/mkauto conf-qmail conf-split conf-spawn conf-break conf-patrn | $(B)/.dir
+	src/mkauto paths . > $@.tmp && mv $@.tmp $@
+
+$(B)/auto_uids.c: src/mkauto conf-users conf-groups | $(B)/.dir
+	src/mkauto uids . > $@.tmp && mv $@.tmp $@
+
+$(B)/auto_%.o: $(B)/auto_%.c src/auto.h
+	$(CC1) -c -o $@ $<
+
+$(B)/libqmail.a: $(LIBMODS:%=$(B)/%.o) $(B)/auto_paths.o
+	rm -f $@
+	ar rcs $@ $^
+
+# Every program carries the account ids compiled in, as qmail does.
+$(B)/%: $(B)/%.o $(B)/auto_uids.o $(B)/libqmail.a
+	$(LD1) -o $@ $< $(B)/auto_uids.o $(B)/libqmail.a
+
+$(B)/%: src/%.sh conf-qmail | $(B)/.dir
+	sed "s|@QMAILHOME@|$$(head -n 1 conf-qmail)|g" $< > $@.tmp
+	chmod 755 $@.tmp
+	mv $@.tmp $@
+
+users:
+	src/mkusers "$$(head -n 1 conf-qmail)" $$(head -n 8 conf-users) $$(head -n 2 conf-groups)
+
+setup: all
+	$(B)/install
+
+check: $(B)/instcheck
+	$(B)/instcheck
+
+# Unit tests link the library only: they need no qmail accounts.
+$(B)/tests/%.o: tests/unit/%.c tests/unit/check.h $(HEADERS) | $(B)/.dir
+	$(CC1) -Itests/unit -c -o $@ $<
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/libqmail.a
+	$(LD1) -o $@ $< $(B)/libqmail.a
+
+unit: $(UNIT_TESTS:%=$(B)/tests/%)
+
+test:
+	tests/run
+
+clean:
+	rm -rf build build-*

@@ -1,12 +1,14 @@
 """run.py: run every tests/e2e/test_*.py against one scratch installation
 and print the closing line "N passed, M failed"."""
 import os
+import shutil
 import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+CREATED_ROOT = 'QMAIL_E2E_ROOT' not in os.environ
 import harness  # noqa: E402  (builds the scratch installation once)
 
 
@@ -17,6 +19,8 @@ def main():
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
     passed = result.testsRun - failed - skipped
+    if CREATED_ROOT and not os.environ.get('QMAIL_E2E_KEEP'):
+        shutil.rmtree(harness.Q.root, ignore_errors=True)
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed else 0
 

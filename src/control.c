@@ -32,7 +32,7 @@ static int next_line(iobuf *in, str *line)
 {
   int r;
   line->len = 0;
-  r = io_getline(in, line, '\n', CONTROL_LINE_MAX);
+  r = io_getline(in, line, '\n', CONTROL_LINE_MAX + 1); /* + the newline */
   if (r == IO_TOOLONG) errno = EFBIG;
   if (r < 0) return -1;
   if (r == IO_EOF && !line->len) return 0;

@@ -37,5 +37,7 @@ int num_parse(const char *s, unsigned long long *value)
 {
   size_t len = strlen(s);
   if (!len || num_scan(s, len, value) != len) return 0;
-  return *value != ULLONG_MAX || !strcmp(s, "18446744073709551615");
+  if (*value != ULLONG_MAX) return 1;
+  while (s[0] == '0' && s[1]) ++s; /* leading zeros do not make it overflow */
+  return !strcmp(s, "18446744073709551615");
 }

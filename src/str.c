@@ -1,5 +1,6 @@
 /* str.c: growable byte strings with overflow-checked sizes (see str.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "safemath.h"
@@ -33,7 +34,13 @@ int str_reserve(str *sa, size_t extra)
 
 int str_cat(str *sa, const void *buf, size_t n)
 {
+  /* buf may lie inside sa itself (str_catstr(sa, sa)); growing may move
+   * the bytes, so find them again by offset after str_reserve. */
+  uintptr_t at = (uintptr_t)buf, base = (uintptr_t)sa->s;
+  int inside = sa->s && at >= base && at < base + sa->cap;
+
   if (!str_reserve(sa, n)) return 0;
+  if (inside) buf = sa->s + (at - base);
   if (n) memcpy(sa->s + sa->len, buf, n);
   sa->len += n;
   sa->s[sa->len] = 0;
@@ -91,11 +98,11 @@ void str_free(str *sa)
 int str_starts(const str *sa, const char *prefix)
 {
   size_t n = strlen(prefix);
-  return sa->len >= n && !memcmp(sa->s, prefix, n);
+  return sa->len >= n && (!n || !memcmp(sa->s, prefix, n)); /* s may be 0 */
 }
 
 int str_equals(const str *sa, const char *s)
 {
   size_t n = strlen(s);
-  return sa->len == n && !memcmp(sa->s, s, n);
+  return sa->len == n && (!n || !memcmp(sa->s, s, n)); /* sa->s may be 0 */
 }

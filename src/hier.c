@@ -15,6 +15,11 @@ static const struct {
   mode_t mode;
 } programs[] = {
   { "qmail-queue", 'q', 04711 },
+  { "sendmail", 'o', 0755 },
+  { "predate", 'o', 0755 },
+  { "datemail", 'o', 0755 },
+  { "mailsubj", 'o', 0755 },
+  { "qmail-showctl", 'o', 0755 },
 };
 
 static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,

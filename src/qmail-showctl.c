@@ -1,0 +1,275 @@
+/* qmail-showctl: explain the qmail configuration (qmail-showctl(8)): the
+ * build settings, then every control file qmail-1.03 reads with its value
+ * or default, then the files in control/ that no qmail program reads.
+ * Output lines are qmail-1.03's, word for word.
+ * Runs as whoever invokes it, with no privileges of its own. Trusts no
+ * control file: each is read through the bounded control readers and
+ * every byte outside printable ASCII is shown as '?'. Reads QMAILHOME/
+ * control only and writes nothing but stdout. */
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "auto.h"
+#include "control.h"
+#include "io.h"
+#include "str.h"
+
+static char outspace[IO_OUTSIZE];
+static iobuf out;
+static str line = STR_INIT;
+static str me = STR_INIT;
+static int me_ok;
+static int write_failed;
+
+static void put(const void *buf, size_t len)
+{
+  if (io_put(&out, buf, len) == -1) write_failed = 1;
+}
+
+static void puts_out(const char *s) { put(s, strlen(s)); }
+
+static void putnum_out(unsigned long long n)
+{
+  if (io_putnum(&out, n) == -1) write_failed = 1;
+}
+
+/* Control-file bytes, with everything but printable ASCII as '?'. */
+static void put_safe(const char *buf, size_t len)
+{
+  for (size_t i = 0; i < len; ++i) {
+    unsigned char c = (unsigned char)buf[i];
+    char shown = c < 32 || c > 126 ? '?' : (char)c;
+    put(&shown, 1);
+  }
+}
+
+static void die(const char *s)
+{
+  puts_out(s);
+  io_flush(&out);
+  _exit(111);
+}
+
+static void begin(const char *fn)
+{
+  puts_out("\n");
+  puts_out(fn);
+  puts_out(": ");
+}
+
+/* A number; pre and post surround it. */
+static void show_int(const char *fn, const char *def, const char *pre, const char *post)
+{
+  unsigned long long value;
+
+  begin(fn);
+  switch (control_readint(&value, fn)) {
+  case 0:
+    puts_out("(Default.) ");
+    puts_out(pre);
+    puts_out(def);
+    break;
+  case 1:
+    puts_out(pre);
+    putnum_out(value);
+    break;
+  default:
+    puts_out("Oops! Trouble reading this file.\n");
+    return;
+  }
+  puts_out(post);
+  puts_out(".\n");
+}
+
+/* One line; a missing file shows me (when use_me and me exists) or def. */
+static void show_line(const char *fn, int use_me, const char *def, const char *pre)
+{
+  begin(fn);
+  switch (control_readline(&line, fn)) {
+  case 0:
+    puts_out("(Default.) ");
+    puts_out(pre);
+    if (use_me && me_ok) put_safe(me.s, me.len);
+    else puts_out(def);
+    break;
+  case 1:
+    puts_out(pre);
+    put_safe(line.s, line.len);
+    break;
+  default:
+    puts_out("Oops! Trouble reading this file.\n");
+    return;
+  }
+  puts_out(".\n");
+}
+
+/* A list, one output line per entry. Returns what the reader returned:
+ * 1 the file exists, 0 it does not, -1 it could not be read. */
+static int show_list(const char *fn, const char *def, const char *pre, const char *post)
+{
+  int r;
+
+  begin(fn);
+  r = control_readfile(&line, fn, 0);
+  switch (r) {
+  case 0:
+    puts_out("(Default.) ");
+    puts_out(def);
+    puts_out("\n");
+    break;
+  case 1:
+    puts_out("\n");
+    for (size_t start = 0, i = 0; i < line.len; ++i) {
+      if (line.s[i]) continue;
+      puts_out(pre);
+      put_safe(line.s + start, i - start);
+      puts_out(post);
+      puts_out("\n");
+      start = i + 1;
+    }
+    break;
+  default:
+    puts_out("Oops! Trouble reading this file.\n");
+    break;
+  }
+  return r;
+}
+
+static void show_mrh_cdb(void)
+{
+  struct stat src, cdb;
+  int have_src = stat("morercpthosts", &src) == 0;
+  int have_cdb = stat("morercpthosts.cdb", &cdb) == 0;
+
+  puts_out("\nmorercpthosts.cdb: ");
+  if (!have_src)
+    puts_out(have_cdb ? "Oops! morercpthosts.cdb exists but morercpthosts doesn't.\n"
+                      : "(Default.) No effect.\n");
+  else if (!have_cdb)
+    puts_out("Oops! morercpthosts exists but morercpthosts.cdb doesn't.\n");
+  else if (src.st_mtime > cdb.st_mtime)
+    puts_out("Oops! morercpthosts.cdb is older than morercpthosts.\n");
+  else
+    puts_out("Modified recently enough; hopefully up to date.\n");
+}
+
+/* Every file shown above; anything else in control/ is reported. */
+static const char *const known[] = {
+  "badmailfrom", "bouncefrom", "bouncehost", "concurrencylocal",
+  "concurrencyremote", "databytes", "defaultdomain", "defaulthost",
+  "doublebouncehost", "doublebounceto", "envnoathost", "helohost", "idhost",
+  "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb",
+  "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts",
+  "smtpgreeting", "smtproutes", "timeoutconnect", "timeoutremote",
+  "timeoutsmtpd", "virtualdomains"
+};
+
+static int is_known(const char *name)
+{
+  if (!strcmp(name, ".") || !strcmp(name, "..")) return 1;
+  for (size_t i = 0; i < sizeof known / sizeof *known; ++i)
+    if (!strcmp(name, known[i])) return 1;
+  return 0;
+}
+
+static void put_ids(const char *what, const unsigned long *ids, size_t n)
+{
+  puts_out(what);
+  for (size_t i = 0; i < n; ++i) {
+    if (i) puts_out(", ");
+    putnum_out(ids[i]);
+  }
+  puts_out(".\n");
+}
+
+int main(void)
+{
+  const unsigned long uids[] = {
+    (unsigned long)auto_uida, (unsigned long)auto_uidd, (unsigned long)auto_uidl,
+    (unsigned long)auto_uido, (unsigned long)auto_uidp, (unsigned long)auto_uidq,
+    (unsigned long)auto_uidr, (unsigned long)auto_uids
+  };
+  const unsigned long gids[] = { (unsigned long)auto_gidn, (unsigned long)auto_gidq };
+  struct dirent *d;
+  DIR *dir;
+  int r;
+
+  io_init(&out, io_write, 1, outspace, sizeof outspace);
+
+  puts_out("qmail home directory: ");
+  puts_out(auto_qmail);
+  puts_out(".\nuser-ext delimiter: ");
+  puts_out(auto_break);
+  puts_out(".\npaternalism (in decimal): ");
+  putnum_out(auto_patrn);
+  puts_out(".\nsilent concurrency limit: ");
+  putnum_out(auto_spawn);
+  puts_out(".\nsubdirectory split: ");
+  putnum_out(auto_split);
+  puts_out(".\n");
+  put_ids("user ids: ", uids, sizeof uids / sizeof *uids);
+  put_ids("group ids: ", gids, sizeof gids / sizeof *gids);
+
+  if (chdir(auto_qmail) == -1) {
+    puts_out("Oops! Unable to chdir to ");
+    puts_out(auto_qmail);
+    die(".\n");
+  }
+  if (chdir("control") == -1) die("Oops! Unable to chdir to control.\n");
+  dir = opendir(".");
+  if (!dir) die("Oops! Unable to open current directory.\n");
+
+  r = control_readline(&me, "me");
+  if (r == -1) die("Oops! Trouble reading control/me.");
+  me_ok = r == 1;
+
+  show_list("badmailfrom", "Any MAIL FROM is allowed.", "", " not accepted in MAIL FROM.");
+  show_line("bouncefrom", 0, "MAILER-DAEMON", "Bounce user name is ");
+  show_line("bouncehost", 1, "bouncehost", "Bounce host name is ");
+  show_int("concurrencylocal", "10", "Local concurrency is ", "");
+  show_int("concurrencyremote", "20", "Remote concurrency is ", "");
+  show_int("databytes", "0", "SMTP DATA limit is ", " bytes");
+  show_line("defaultdomain", 1, "defaultdomain", "Default domain name is ");
+  show_line("defaulthost", 1, "defaulthost", "Default host name is ");
+  show_line("doublebouncehost", 1, "doublebouncehost", "2B recipient host: ");
+  show_line("doublebounceto", 0, "postmaster", "2B recipient user: ");
+  show_line("envnoathost", 1, "envnoathost", "Presumed domain name is ");
+  show_line("helohost", 1, "helohost", "SMTP client HELO host name is ");
+  show_line("idhost", 1, "idhost", "Message-ID host name is ");
+  show_line("localiphost", 1, "localiphost", "Local IP address becomes ");
+  show_list("locals", "Messages for me are delivered locally.",
+            "Messages for ", " are delivered locally.");
+  show_line("me", 0, "undefined! Uh-oh", "My name is ");
+  show_list("percenthack", "The percent hack is not allowed.",
+            "The percent hack is allowed for user%host@", ".");
+  show_line("plusdomain", 1, "plusdomain", "Plus domain name is ");
+  show_list("qmqpservers", "No QMQP servers.", "QMQP server: ", ".");
+  show_int("queuelifetime", "604800", "Message lifetime in the queue is ", " seconds");
+  if (show_list("rcpthosts", "SMTP clients may send messages to any recipient.",
+                "SMTP clients may send messages to recipients at ", "."))
+    show_list("morercpthosts", "No effect.",
+              "SMTP clients may send messages to recipients at ", ".");
+  else
+    show_list("morercpthosts", "No rcpthosts; morercpthosts is irrelevant.",
+              "No rcpthosts; doesn't matter that morercpthosts has ", ".");
+  show_mrh_cdb();
+  show_line("smtpgreeting", 1, "smtpgreeting", "SMTP greeting: 220 ");
+  show_list("smtproutes", "No artificial SMTP routes.", "SMTP route: ", "");
+  show_int("timeoutconnect", "60", "SMTP client connection timeout is ", " seconds");
+  show_int("timeoutremote", "1200", "SMTP client data timeout is ", " seconds");
+  show_int("timeoutsmtpd", "1200", "SMTP server data timeout is ", " seconds");
+  show_list("virtualdomains", "No virtual domains.", "Virtual domain: ", "");
+
+  /* In directory order, as qmail-1.03 lists them. */
+  while ((d = readdir(dir))) {
+    if (is_known(d->d_name)) continue;
+    puts_out("\n");
+    puts_out(d->d_name);
+    puts_out(": I have no idea what this file does.\n");
+  }
+  closedir(dir);
+
+  if (io_flush(&out) == -1) write_failed = 1;
+  return write_failed ? 111 : 0;
+}

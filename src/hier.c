@@ -20,6 +20,9 @@ static const struct {
   { "datemail", 'o', 0755 },
   { "mailsubj", 'o', 0755 },
   { "qmail-showctl", 'o', 0755 },
+  { "qmail-qread", 'o', 0755 },
+  { "qmail-qstat", 'o', 0755 },
+  { "splogger", 'o', 0711 },
 };
 
 static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,

@@ -7,7 +7,57 @@
 #include "err.h"
 #include "io.h"
 
-const char *err_str(int errnum) { return strerror(errnum); }
+/* qmail's own short texts: they appear in log lines and bounce messages,
+ * so they are part of the interface. Codes qmail had no text for get the
+ * C library's. */
+static const struct {
+  int code;
+  const char *text;
+} texts[] = {
+  { 0, "no error" }, { EINTR, "interrupted system call" }, { ENOMEM, "out of memory" },
+  { ENOENT, "file does not exist" }, { ETXTBSY, "text busy" }, { EIO, "input/output error" },
+  { EEXIST, "file already exists" }, { ETIMEDOUT, "timed out" },
+  { EINPROGRESS, "operation in progress" }, { EAGAIN, "temporary failure" },
+  { EPIPE, "broken pipe" }, { EPERM, "permission denied" }, { EACCES, "access denied" },
+  { ENXIO, "device not configured" }, { EPROTO, "protocol error" },
+  { EISDIR, "is a directory" }, { ESRCH, "no such process" },
+  { E2BIG, "argument list too long" }, { ENOEXEC, "exec format error" },
+  { EBADF, "file descriptor not open" }, { ECHILD, "no child processes" },
+  { EDEADLK, "operation would cause deadlock" }, { EFAULT, "bad address" },
+  { ENOTBLK, "not a block device" }, { EBUSY, "device busy" }, { EXDEV, "cross-device link" },
+  { ENODEV, "device does not support operation" }, { ENOTDIR, "not a directory" },
+  { EINVAL, "invalid argument" }, { ENFILE, "system cannot open more files" },
+  { EMFILE, "process cannot open more files" }, { ENOTTY, "not a tty" },
+  { EFBIG, "file too big" }, { ENOSPC, "out of disk space" },
+  { ESPIPE, "unseekable descriptor" }, { EROFS, "read-only file system" },
+  { EMLINK, "too many links" }, { EDOM, "input out of range" }, { ERANGE, "output out of range" },
+  { EALREADY, "operation already in progress" }, { ENOTSOCK, "not a socket" },
+  { EDESTADDRREQ, "destination address required" }, { EMSGSIZE, "message too long" },
+  { EPROTOTYPE, "incorrect protocol type" }, { ENOPROTOOPT, "protocol not available" },
+  { EPROTONOSUPPORT, "protocol not supported" },
+  { ESOCKTNOSUPPORT, "socket type not supported" }, { EOPNOTSUPP, "operation not supported" },
+  { EPFNOSUPPORT, "protocol family not supported" },
+  { EAFNOSUPPORT, "address family not supported" }, { EADDRINUSE, "address already used" },
+  { EADDRNOTAVAIL, "address not available" }, { ENETDOWN, "network down" },
+  { ENETUNREACH, "network unreachable" }, { ENETRESET, "network reset" },
+  { ECONNABORTED, "connection aborted" }, { ECONNRESET, "connection reset" },
+  { ENOBUFS, "out of buffer space" }, { EISCONN, "already connected" },
+  { ENOTCONN, "not connected" }, { ESHUTDOWN, "socket shut down" },
+  { ETOOMANYREFS, "too many references" }, { ECONNREFUSED, "connection refused" },
+  { ELOOP, "symbolic link loop" }, { ENAMETOOLONG, "file name too long" },
+  { EHOSTDOWN, "host down" }, { EHOSTUNREACH, "host unreachable" },
+  { ENOTEMPTY, "directory not empty" }, { EUSERS, "too many users" },
+  { EDQUOT, "disk quota exceeded" }, { ESTALE, "stale NFS file handle" },
+  { EREMOTE, "too many levels of remote in path" }, { ENOLCK, "no locks available" },
+  { ENOSYS, "system call not available" },
+};
+
+const char *err_str(int errnum)
+{
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; ++i)
+    if (texts[i].code == errnum) return texts[i].text;
+  return strerror(errnum);
+}
 
 int err_temp(int errnum)
 {

@@ -3,7 +3,8 @@
 #ifndef ERR_H
 #define ERR_H
 
-/* strerror() text for errnum. */
+/* qmail's text for errnum ("file does not exist", "access denied"...),
+ * strerror()'s for codes qmail had none for. */
 const char *err_str(int errnum);
 
 /* 1 if errnum describes a condition that may clear by itself (out of

@@ -320,7 +320,7 @@ class Predate(unittest.TestCase):
         r = self.predate(['/nonexistent/prog'])
         self.assertEqual((r.returncode, r.stdout), (111, b''))
         self.assertEqual(r.stderr, b'predate: fatal: unable to run /nonexistent/prog: '
-                         b'No such file or directory\n')
+                         b'file does not exist\n')
         r = self.predate(['sh', '-c', 'kill -9 $$'])
         self.assertEqual((r.returncode, r.stderr), (111, b'predate: fatal: child crashed\n'))
 

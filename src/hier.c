@@ -15,6 +15,7 @@ static const struct {
   mode_t mode;
 } programs[] = {
   { "qmail-queue", 'q', 04711 },
+  { "qmail-inject", 'o', 0755 },
   { "sendmail", 'o', 0755 },
   { "predate", 'o', 0755 },
   { "datemail", 'o', 0755 },
@@ -23,6 +24,11 @@ static const struct {
   { "qmail-qread", 'o', 0755 },
   { "qmail-qstat", 'o', 0755 },
   { "splogger", 'o', 0711 },
+  { "qmail-local", 'o', 0711 },
+  { "qmail-lspawn", 'o', 0700 },
+  { "qmail-getpw", 'o', 0711 },
+  { "qmail-newu", 'o', 0700 },
+  { "qmail-pw2u", 'o', 0711 },
 };
 
 static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,

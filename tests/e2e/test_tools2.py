@@ -516,7 +516,7 @@ class SendmailInject(unittest.TestCase):
                     b'To: c@d.example\nCc: e@f.example\nSubject: t\n\nbody\n')
         env, mess = self.queued()
         self.assertEqual(env[2:], [b'Fjoe@mail.example.org', b'Tc@d.example', b'Te@f.example'])
-        self.assertTrue(re.search(rb'\nFrom: Joe Q <joe@mail\.example\.org>\n', mess), mess)
+        self.assertTrue(re.search(rb'\nFrom: "Joe Q" <joe@mail\.example\.org>\n', mess), mess)
 
     def test_header_and_argument_recipients(self):
         self.run_as(['sendmail', '-t', '-fx@y.example', 'a@b.example'],

@@ -29,6 +29,8 @@ static const struct {
   { "qmail-getpw", 'o', 0711 },
   { "qmail-newu", 'o', 0700 },
   { "qmail-pw2u", 'o', 0711 },
+  { "qmail-remote", 'o', 0711 },
+  { "qmail-rspawn", 'o', 0711 },
 };
 
 static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,

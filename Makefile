@@ -25,7 +25,7 @@ SCRIPTS = $(patsubst src/%.sh,%,$(wildcard src/*.sh))
 HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all lib users setup check install-files unit test clean
+.PHONY: all lib up users setup check unit test clean
 .SECONDARY:
 
 all: $(MAINS:%=$(B)/%) $(SCRIPTS:%=$(B)/%)
@@ -60,6 +60,10 @@ $(B)/%: src/%.sh conf-qmail | $(B)/.dir
 	sed "s|@QMAILHOME@|$$(head -n 1 conf-qmail)|g" $< > $@.tmp
 	chmod 755 $@.tmp
 	mv $@.tmp $@
+
+# Bring up a running MTA on this machine (see README.md and src/bringup).
+up:
+	src/bringup
 
 users:
 	src/mkusers "$$(head -n 1 conf-qmail)" $$(head -n 8 conf-users) $$(head -n 2 conf-groups)

@@ -60,6 +60,7 @@ void qq_put(qq *q, const void *buf, size_t len)
 }
 
 void qq_puts(qq *q, const char *s) { qq_put(q, s, strlen(s)); }
+void qq_fail(qq *q) { q->failed = 1; }
 
 void qq_from(qq *q, const char *sender)
 {

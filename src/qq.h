@@ -26,6 +26,9 @@ void qq_puts(qq *q, const char *s);
 /* End the message and start the envelope with the sender. */
 void qq_from(qq *q, const char *sender);
 void qq_to(qq *q, const char *recipient);
+/* Abandon the message: nothing more is written, qmail-queue sees the
+ * envelope end early and queues nothing (qq_close still waits for it). */
+void qq_fail(qq *q);
 /* Finish the envelope, wait for qmail-queue, return the result text. */
 const char *qq_close(qq *q);
 /* qmail-queue's pid (the "qp" of log lines and SMTP replies). */

@@ -1,0 +1,147 @@
+/* smtpcmd.c: SMTP command lines and envelope addresses (see smtpcmd.h).
+ * Everything here works on bytes a client sent; nothing trusts them. */
+#include <string.h>
+#include <strings.h>
+#include "num.h"
+#include "smtpcmd.h"
+
+void smtpcmd_init(struct smtpcmd *c)
+{
+  c->len = 0;
+  c->overlong = 0;
+  c->complete = 0;
+}
+
+int smtpcmd_feed(struct smtpcmd *c, const char *buf, size_t len, size_t *used)
+{
+  const char *lf;
+  size_t take;
+
+  if (c->complete) smtpcmd_init(c);
+  lf = memchr(buf, '\n', len);
+  take = lf ? (size_t)(lf - buf) : len;
+  if (!c->overlong) {
+    /* Room for SMTPCMD_LINE_MAX bytes and a CR; the NUL slot stays free.
+     * What does not fit is dropped. */
+    size_t room = sizeof c->line - 1 - c->len;
+    size_t keep = take > room ? room : take;
+    memcpy(c->line + c->len, buf, keep);
+    c->len += keep;
+    if (take > room) c->overlong = 1;
+  }
+  if (!lf) {
+    *used = len;
+    return SMTPCMD_MORE;
+  }
+  *used = take + 1;
+  c->complete = 1;
+  if (!c->overlong) {
+    if (c->len && c->line[c->len - 1] == '\r') --c->len;
+    if (c->len > SMTPCMD_LINE_MAX) c->overlong = 1;
+  }
+  return SMTPCMD_LINE;
+}
+
+static const struct {
+  const char *name;
+  enum smtpcmd_verb verb;
+} verbs[] = {
+  { "rcpt", SMTPCMD_RCPT }, { "mail", SMTPCMD_MAIL }, { "data", SMTPCMD_DATA },
+  { "quit", SMTPCMD_QUIT }, { "helo", SMTPCMD_HELO }, { "ehlo", SMTPCMD_EHLO },
+  { "rset", SMTPCMD_RSET }, { "help", SMTPCMD_HELP }, { "noop", SMTPCMD_NOOP },
+  { "vrfy", SMTPCMD_VRFY },
+};
+
+int smtpcmd_overlong(const struct smtpcmd *c) { return c->overlong; }
+
+enum smtpcmd_verb smtpcmd_verb(struct smtpcmd *c, const char **arg)
+{
+  const char *a;
+  size_t n;
+
+  /* An overlong line keeps its first bytes: enough for the verb. */
+  c->line[c->len] = 0;
+  n = strcspn(c->line, " "); /* stops at the first NUL too */
+  for (a = c->line + n; *a == ' '; ++a) continue;
+  *arg = c->overlong ? "" : a;
+  for (size_t i = 0; i < sizeof verbs / sizeof *verbs; ++i)
+    if (strlen(verbs[i].name) == n && !strncasecmp(verbs[i].name, c->line, n))
+      return verbs[i].verb;
+  return SMTPCMD_UNKNOWN;
+}
+
+int smtpcmd_iplit(const char *host, size_t len, unsigned char ip[4])
+{
+  size_t i = 1;
+
+  if (len < 2 || host[0] != '[' || host[len - 1] != ']') return 0;
+  for (int part = 0; part < 4; ++part) {
+    unsigned long long v;
+    size_t digits;
+    if (part) {
+      if (i >= len - 1 || host[i] != '.') return 0;
+      ++i;
+    }
+    digits = num_scan(host + i, len - 1 - i, &v);
+    if (!digits || v > 255) return 0;
+    ip[part] = (unsigned char)v;
+    i += digits;
+  }
+  return i == len - 1;
+}
+
+int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal islocal)
+{
+  char terminator = '>';
+  const char *p = strchr(arg, '<');
+  int quoted = 0, escaped = 0;
+  size_t n = 0;
+  char *at;
+
+  if (p) {
+    arg = p + 1;
+  } else {
+    /* No brackets: the first word after the colon. */
+    terminator = ' ';
+    p = strchr(arg, ':');
+    arg = p ? p + 1 : arg + strlen(arg);
+    while (*arg == ' ') ++arg;
+  }
+  if (*arg == '@') { /* a source route, @a,@b: */
+    p = strchr(arg, ':');
+    arg = p ? p + 1 : arg + strlen(arg);
+  }
+
+  /* The unquoted address is never longer than what is left of arg. */
+  if (!str_copy(addr, "", 0) || !str_reserve(addr, strlen(arg))) return -1;
+  for (; *arg; ++arg) {
+    char ch = *arg;
+    if (escaped) {
+      escaped = 0;
+    } else {
+      if (!quoted && ch == terminator) break;
+      if (ch == '\\') {
+        escaped = 1;
+        continue;
+      }
+      if (ch == '"') {
+        quoted = !quoted;
+        continue;
+      }
+    }
+    addr->s[n++] = ch;
+  }
+  addr->len = n;
+  addr->s[n] = 0;
+
+  at = strrchr(addr->s, '@'); /* arg was a C string: no NUL inside */
+  if (liphost && at) {
+    unsigned char ip[4];
+    size_t hostlen = n - (size_t)(at + 1 - addr->s);
+    if (smtpcmd_iplit(at + 1, hostlen, ip) && islocal(ip)) {
+      str_truncate(addr, (size_t)(at + 1 - addr->s));
+      if (!str_catstr(addr, liphost)) return -1;
+    }
+  }
+  return addr->len <= SMTPCMD_ADDR_MAX;
+}

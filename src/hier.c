@@ -34,6 +34,9 @@ static const struct {
   { "qmail-pw2u", 'o', 0711 },
   { "qmail-remote", 'o', 0711 },
   { "qmail-rspawn", 'o', 0711 },
+  { "qmail-send", 'o', 0711 },
+  { "qmail-clean", 'o', 0711 },
+  { "qmail-start", 'o', 0700 },
 };
 
 static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,

@@ -448,11 +448,12 @@ static void take(const char *buf, size_t len)
       break;
     case 1:
       req.slot |= (unsigned char)c;
-      req.messid.len = req.sender.len = req.rcpt.len = 0;
       req.rcptlen = req.nrcpt = 0;
       req.toolong = req.nomem = 0;
-      if (!str_reserve(&req.messid, 0) || !str_reserve(&req.sender, 0) ||
-          !str_reserve(&req.rcpt, 0))
+      /* Empty each string, terminating NUL included: an empty sender must
+       * not show the previous request's. */
+      if (!str_copy(&req.messid, "", 0) || !str_copy(&req.sender, "", 0) ||
+          !str_copy(&req.rcpt, "", 0))
         req.nomem = 1;
       req.stage = 2;
       break;

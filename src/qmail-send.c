@@ -1,0 +1,1418 @@
+/* qmail-send: deliver the messages in the queue (qmail-send(8)).
+ * Runs as qmails, group qmail, started by qmail-start with the fds of
+ * doc/INTERNALS.md: 0 the activity record (qmail-log(5)), 1/2 requests
+ * to and results from qmail-lspawn, 3/4 the same for qmail-rspawn, 5/6
+ * for qmail-clean. Works in QMAILHOME/queue; reads QMAILHOME/control at
+ * start and on HUP; writes info/, local/, remote/, bounce/ (its own),
+ * reads todo/ and mess/, and holds lock/sendmutex for its lifetime.
+ *
+ * Untrusted input: queue files (envelopes written by qmail-queue, read
+ * record by record with a length cap), control files (bounded readers),
+ * and the spawners' results (slot numbers checked, report texts cut at
+ * REPORT_MAX, anything malformed defers the delivery). Memory per queued
+ * message is one or two schedule entries; per delivery, one recipient
+ * and one report, each bounded.
+ *
+ * The algorithm is qmail-1.03's: preprocess todo/N into info/local/
+ * remote, deliver each recipient through a spawner with per-recipient
+ * checkpoints (the T of a done recipient becomes D), retry on the
+ * quadratic schedule of sched.h, append permanent failures to bounce/N
+ * and send the bounce when the message is done, then have qmail-clean
+ * remove the message. Signals: ALRM retries everything now, HUP rereads
+ * the control files, TERM finishes the running deliveries and exits. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "auto.h"
+#include "bounce.h"
+#include "control.h"
+#include "fd.h"
+#include "io.h"
+#include "lock.h"
+#include "num.h"
+#include "open.h"
+#include "qq.h"
+#include "rewrite.h"
+#include "sched.h"
+#include "sig.h"
+#include "str.h"
+
+#define CHANNELS 2
+#define SLEEP_TODO 1500      /* rescan todo/ at least this often */
+#define SLEEP_SYSFAIL 123    /* retry after a system failure */
+#define SLEEP_CLEANUP 76431  /* between scans of mess/ for orphans */
+#define SLEEP_FOREVER 86400  /* the longest poll */
+#define SLEEP_DIRFAIL 10     /* after failing to list a directory */
+#define OSSIFIED 129600      /* 36 hours: an orphaned mess/ file is garbage */
+#define REC_MAX 65536        /* longest envelope record read, NUL included */
+#define REPORT_MAX 10000     /* longest report text kept */
+#define DEFAULT_LIFETIME 604800
+
+#define FD_LOG 0
+#define FD_TOCLEAN 5
+#define FD_FROMCLEAN 6
+
+static const char *const chan_dir[CHANNELS] = { "local", "remote" };
+static const char *const chan_to[CHANNELS] = { " to local ", " to remote " };
+static const char *const chan_status[CHANNELS] = { " local ", " remote " };
+static const unsigned int chan_skip[CHANNELS] = { SCHED_SKIP_LOCAL, SCHED_SKIP_REMOTE };
+static const int chan_fdout[CHANNELS] = { 1, 3 };
+static const int chan_fdin[CHANNELS] = { 2, 4 };
+
+static time_t recent; /* the time at the top of this round */
+static volatile sig_atomic_t flag_term, flag_alrm, flag_hup;
+static int exitasap;
+static int selfpipe[2];
+
+/* ---------------------------------------------------------------- log */
+
+static char logspace[IO_OUTSIZE];
+static iobuf logb;
+
+/* Bytes as qmail-log(5) shows them: newline as '/', and every byte that
+ * is not printable ASCII, or is a space or '%', as '_'. */
+static void log_safe(const char *s, size_t len)
+{
+  char buf[256];
+  while (len) {
+    size_t n = len < sizeof buf ? len : sizeof buf;
+    for (size_t i = 0; i < n; ++i) {
+      unsigned char c = (unsigned char)s[i];
+      buf[i] = c == '\n' ? '/' : (c < 33 || c > 126 || c == '%') ? '_' : (char)c;
+    }
+    io_put(&logb, buf, n);
+    s += n;
+    len -= n;
+  }
+}
+
+static void log_put(const char *s) { io_puts(&logb, s); }
+static void log_num(unsigned long long n) { io_putnum(&logb, n); }
+static void log_end(void)
+{
+  io_put(&logb, "\n", 1);
+  io_flush(&logb); /* errors ignored: nothing better to do with them */
+}
+
+/* One line from the given strings (ended by a null pointer). */
+static void log_line(const char *s, ...) __attribute__((sentinel));
+static void log_line(const char *s, ...)
+{
+  va_list ap;
+  va_start(ap, s);
+  for (; s; s = va_arg(ap, const char *)) log_put(s);
+  va_end(ap);
+  log_end();
+}
+
+static void nomem(void)
+{
+  log_line("alert: out of memory, sleeping...", (char *)0);
+  sleep(10);
+}
+
+/* -------------------------------------------------------------- names */
+
+/* dir/N, or dir/S/N when split. */
+static void qname(str *sa, const char *dir, unsigned long long id, int split)
+{
+  for (;;) {
+    sa->len = 0;
+    if (str_cats(sa, dir) && str_putc(sa, '/') &&
+        (!split || (str_catnum(sa, id % auto_split) && str_putc(sa, '/'))) &&
+        str_catnum(sa, id))
+      return;
+    nomem();
+  }
+}
+
+/* dir/S, the directory of a split name. */
+static void qsubdir(str *sa, const char *dir, unsigned long long id)
+{
+  while (sa->len = 0, !(str_cats(sa, dir) && str_putc(sa, '/') && str_catnum(sa, id % auto_split)))
+    nomem();
+}
+
+/* ----------------------------------------------------------- controls */
+
+struct controls {
+  str bouncefrom, bouncehost, doublebounceto, doublebouncehost;
+  unsigned int conc[CHANNELS];
+  unsigned long long lifetime;
+  struct rewrite rw;
+};
+
+static struct controls ctl;
+
+static void controls_free(struct controls *c)
+{
+  str_free(&c->bouncefrom);
+  str_free(&c->bouncehost);
+  str_free(&c->doublebounceto);
+  str_free(&c->doublebouncehost);
+  rewrite_free(&c->rw);
+}
+
+/* A concurrency limit: at most conf-spawn, and slots must fit the two
+ * bytes a request names them with. */
+static unsigned int concurrency(unsigned long long v)
+{
+  unsigned long long cap = auto_spawn < 65536 ? auto_spawn : 65536;
+  return (unsigned int)(v < cap ? v : cap);
+}
+
+/* Read every control file qmail-send uses into c (zeroed by the
+ * caller); the current directory is QMAILHOME. 1, or 0 on failure. */
+static int controls_read(struct controls *c)
+{
+  str locals = STR_INIT, percenthack = STR_INIT, vdoms = STR_INIT, envnoathost = STR_INIT;
+  unsigned long long conc[CHANNELS] = { 10, 20 };
+  int ok = 0;
+
+  c->lifetime = DEFAULT_LIFETIME;
+  if (control_init() != 1) goto done; /* control/me is required */
+  if (control_rldef(&c->bouncefrom, "control/bouncefrom", 0, "MAILER-DAEMON") != 1) goto done;
+  if (control_rldef(&c->bouncehost, "control/bouncehost", 1, "bouncehost") != 1) goto done;
+  if (control_rldef(&c->doublebouncehost, "control/doublebouncehost", 1, "doublebouncehost") != 1) goto done;
+  if (control_rldef(&c->doublebounceto, "control/doublebounceto", 0, "postmaster") != 1) goto done;
+  if (control_rldef(&envnoathost, "control/envnoathost", 1, "envnoathost") != 1) goto done;
+  if (control_readint(&conc[0], "control/concurrencylocal") == -1) goto done;
+  if (control_readint(&conc[1], "control/concurrencyremote") == -1) goto done;
+  if (control_readint(&c->lifetime, "control/queuelifetime") == -1) goto done;
+  if (control_readfile(&locals, "control/locals", 1) == -1) goto done;
+  if (control_readfile(&percenthack, "control/percenthack", 0) == -1) goto done;
+  if (control_readfile(&vdoms, "control/virtualdomains", 0) == -1) goto done;
+  if (!rewrite_set(&c->rw, &locals, &percenthack, &vdoms, &envnoathost)) goto done;
+  for (int i = 0; i < CHANNELS; ++i) c->conc[i] = concurrency(conc[i]);
+  ok = 1;
+done:
+  str_free(&locals);
+  str_free(&percenthack);
+  str_free(&vdoms);
+  str_free(&envnoathost);
+  return ok;
+}
+
+static void reread(void)
+{
+  struct controls fresh;
+
+  memset(&fresh, 0, sizeof fresh);
+  if (chdir(auto_qmail) == -1) {
+    log_line("alert: unable to reread controls: unable to switch to home directory", (char *)0);
+    return;
+  }
+  if (controls_read(&fresh)) {
+    controls_free(&ctl);
+    ctl = fresh;
+  } else {
+    controls_free(&fresh);
+    log_line("alert: unable to reread controls", (char *)0);
+  }
+  while (chdir("queue") == -1) {
+    log_line("alert: unable to switch back to queue directory; HELP! sleeping...", (char *)0);
+    sleep(10);
+  }
+}
+
+/* -------------------------------------------------------- directories */
+
+/* Walks the numeric names of a queue directory, split or not. */
+struct scan {
+  DIR *d;
+  const char *dir;
+  unsigned long sub;   /* next split subdirectory to open */
+  int split;
+  int pause;           /* on an unreadable subdirectory: wait, or skip it */
+};
+
+static void scan_start(struct scan *s, const char *dir, int split, int pause)
+{
+  s->d = 0;
+  s->dir = dir;
+  s->sub = 0;
+  s->split = split;
+  s->pause = pause;
+}
+
+/* 1 with *id the next message, 0 at the end, -1 if dir itself (not
+ * split) could not be listed. */
+static int scan_next(struct scan *s, unsigned long long *id)
+{
+  static str path = STR_INIT;
+
+  for (;;) {
+    struct dirent *de;
+    if (!s->d) {
+      if (s->split && s->sub >= auto_split) return 0;
+      if (!s->split && s->sub) return 0;
+      while (path.len = 0, !(str_cats(&path, s->dir) &&
+                             (!s->split || (str_putc(&path, '/') && str_catnum(&path, s->sub)))))
+        nomem();
+      s->d = opendir(path.s);
+      if (!s->d) {
+        if (!s->split) return -1;
+        if (s->pause) {
+          log_line("alert: unable to opendir ", path.s, ", sleeping...", (char *)0);
+          sleep(10);
+          continue;
+        }
+        log_line("alert: unable to opendir ", path.s, ", will try again later", (char *)0);
+        ++s->sub;
+        continue;
+      }
+      ++s->sub;
+    }
+    while ((de = readdir(s->d)))
+      if (num_parse(de->d_name, id)) return 1;
+    closedir(s->d);
+    s->d = 0;
+  }
+}
+
+static void scan_stop(struct scan *s)
+{
+  if (s->d) closedir(s->d);
+  s->d = 0;
+}
+
+/* ------------------------------------------------------------- queues */
+
+static struct sched pqchan[CHANNELS]; /* next try of each channel file */
+static struct sched pqdone;           /* messages to finish */
+static struct sched pqfail;           /* messages to look at again */
+
+static void pq_insert(struct sched *q, time_t when, unsigned long long id)
+{
+  while (!sched_insert(q, when, id)) nomem();
+}
+
+/* The sender and birth time of message id (from info/S/N). */
+static int getinfo(unsigned long long id, str *sender, time_t *birth)
+{
+  static str fn = STR_INIT;
+  char space[512];
+  iobuf b;
+  struct stat st;
+  int fd, r;
+
+  qname(&fn, "info", id, 1);
+  fd = open_read(fn.s);
+  if (fd == -1) return 0;
+  if (fstat(fd, &st) == -1) {
+    close(fd);
+    return 0;
+  }
+  io_init(&b, io_read, fd, space, sizeof space);
+  sender->len = 0;
+  r = io_getline(&b, sender, 0, REC_MAX);
+  close(fd);
+  if (r != IO_LINE || sender->s[0] != 'F') return 0;
+  /* Strip the F and the NUL: the sender is a C string. */
+  memmove(sender->s, sender->s + 1, sender->len - 1);
+  str_truncate(sender, sender->len - 2);
+  *birth = st.st_mtime;
+  return 1;
+}
+
+/* Put message id on the schedule from what is on disk. */
+static void pqadd(unsigned long long id)
+{
+  static str fn = STR_INIT;
+  struct stat st;
+  time_t when[CHANNELS];
+  int has[CHANNELS], any = 0;
+
+  qname(&fn, "info", id, 1);
+  if (stat(fn.s, &st) == -1) {
+    if (errno == ENOENT) return; /* finished meanwhile */
+    goto fail;
+  }
+  qname(&fn, "todo", id, 0);
+  if (stat(fn.s, &st) == 0) return; /* preprocessing will schedule it */
+  if (errno != ENOENT) goto fail;
+  for (int c = 0; c < CHANNELS; ++c) {
+    qname(&fn, chan_dir[c], id, 1);
+    has[c] = stat(fn.s, &st) == 0;
+    if (!has[c] && errno != ENOENT) goto fail;
+    if (has[c]) when[c] = st.st_mtime;
+  }
+  for (int c = 0; c < CHANNELS; ++c)
+    if (has[c]) {
+      pq_insert(&pqchan[c], when[c], id);
+      any = 1;
+    }
+  if (!any) pq_insert(&pqdone, recent, id);
+  return;
+fail:
+  log_line("warning: unable to stat ", fn.s, "; will try again later", (char *)0);
+  pq_insert(&pqfail, recent + SLEEP_SYSFAIL, id);
+}
+
+static void pqstart(void)
+{
+  struct scan s;
+  unsigned long long id;
+
+  scan_start(&s, "info", 1, 1);
+  while (scan_next(&s, &id) == 1) pqadd(id);
+}
+
+/* Record every scheduled retry time as its channel file's mtime. */
+static void pqfinish(void)
+{
+  static str fn = STR_INIT;
+
+  for (int c = 0; c < CHANNELS; ++c)
+    for (size_t i = 0; i < pqchan[c].n; ++i) {
+      struct timeval tv[2];
+      qname(&fn, chan_dir[c], pqchan[c].x[i].id, 1);
+      tv[0].tv_sec = tv[1].tv_sec = pqchan[c].x[i].when;
+      tv[0].tv_usec = tv[1].tv_usec = 0;
+      if (utimes(fn.s, tv) == -1)
+        log_line("warning: unable to utime ", fn.s, "; message will be retried too soon", (char *)0);
+    }
+}
+
+/* ---------------------------------------------------------- qmail-clean */
+
+static int clean_alive = 1;
+
+static void cleandied(void)
+{
+  log_line("alert: oh no! lost qmail-clean connection! dying...", (char *)0);
+  clean_alive = 0;
+  exitasap = 1;
+}
+
+/* Ask qmail-clean to remove "what/N"; 1 if it answered '+'. */
+static int clean(const char *what, unsigned long long id)
+{
+  static str req = STR_INIT;
+  size_t pos = 0;
+  char answer;
+  ssize_t r;
+
+  if (!clean_alive) return 0;
+  qname(&req, what, id, 0);
+  while (pos < req.len + 1) { /* the name with its NUL */
+    ssize_t w = io_write(FD_TOCLEAN, req.s + pos, req.len + 1 - pos);
+    if (w <= 0) {
+      cleandied();
+      return 0;
+    }
+    pos += (size_t)w;
+  }
+  do r = read(FD_FROMCLEAN, &answer, 1); while (r == -1 && errno == EINTR);
+  if (r != 1) {
+    cleandied();
+    return 0;
+  }
+  if (answer == '+') return 1;
+  log_line("warning: qmail-clean unable to clean up ", req.s, (char *)0);
+  return 0;
+}
+
+/* ------------------------------------------------------------- bounces */
+
+/* Append a permanent failure to bounce/N; qmail-send cannot go on
+ * without recording it, so it waits until it can. */
+static void addbounce(unsigned long long id, const char *recip, const char *report, size_t len)
+{
+  static str fn = STR_INIT, text = STR_INIT;
+  size_t pos = 0;
+  int fd = -1;
+
+  for (;;) {
+    text.len = 0;
+    if (bounce_paragraph(&text, recip, report, len)) break;
+    nomem();
+  }
+  qname(&fn, "bounce", id, 0);
+  while (pos < text.len || fd == -1 || fsync(fd) == -1) {
+    ssize_t w;
+    if (fd == -1 && (fd = open_append(fn.s)) == -1) goto trouble;
+    if (pos == text.len) goto trouble; /* the fsync failed */
+    w = io_write(fd, text.s + pos, text.len - pos);
+    if (w <= 0) goto trouble;
+    pos += (size_t)w;
+    continue;
+  trouble:
+    log_line("alert: unable to append to bounce message; HELP! sleeping...", (char *)0);
+    sleep(10);
+  }
+  close(fd);
+}
+
+/* Copy file fn into q; 0 if it could not all be read. */
+static int qq_file(qq *q, const char *fn)
+{
+  char buf[IO_INSIZE];
+  int fd = open_read(fn);
+  ssize_t r;
+
+  if (fd == -1) return 0;
+  while ((r = io_read(fd, buf, sizeof buf)) > 0) qq_put(q, buf, (size_t)r);
+  close(fd);
+  return r == 0;
+}
+
+/* Send the bounce of message id, if it has one; 1 done, 0 try later. */
+static int injectbounce(unsigned long long id)
+{
+  static str fn = STR_INIT, mess = STR_INIT, sender = STR_INIT, recip = STR_INIT,
+             returnpath = STR_INIT, text = STR_INIT;
+  struct stat st;
+  time_t birth;
+  int kind;
+
+  qname(&fn, "bounce", id, 0);
+  if (stat(fn.s, &st) == -1) {
+    if (errno == ENOENT) return 1;
+    log_line("warning: unable to stat ", fn.s, (char *)0);
+    return 0;
+  }
+  if (!getinfo(id, &sender, &birth)) {
+    qname(&fn, "info", id, 1);
+    log_line("warning: trouble reading ", fn.s, "; will try again later", (char *)0);
+    return 0;
+  }
+  while ((kind = bounce_plan(sender.s, sender.len, &ctl.doublebounceto, &ctl.doublebouncehost,
+                             &recip, &returnpath)) == -1)
+    nomem();
+  if (kind == BOUNCE_DROP_TRIPLE) {
+    log_line("triple bounce: discarding ", fn.s, (char *)0);
+  } else if (kind == BOUNCE_DROP_DOUBLE) {
+    log_line("double bounce: discarding ", fn.s, (char *)0);
+  } else {
+    qq q;
+    const char *result;
+    char qp[NUM_ULL_DIGITS + 1];
+    int ok;
+
+    if (qq_open(&q) == -1) {
+      log_line("warning: unable to start qmail-queue, will try later", (char *)0);
+      return 0;
+    }
+    qp[num_fmt(qp, qq_pid(&q))] = 0;
+    while (text.len = 0, !bounce_head(&text, time(0), &ctl.bouncefrom, &ctl.bouncehost, &recip, kind))
+      nomem();
+    qq_put(&q, text.s, text.len);
+    ok = qq_file(&q, fn.s);
+    while (text.len = 0, !bounce_break(&text, &returnpath, kind)) nomem();
+    qq_put(&q, text.s, text.len);
+    qname(&mess, "mess", id, 1);
+    if (ok) ok = qq_file(&q, mess.s);
+    if (!ok) qq_fail(&q); /* a bounce we could not read whole is not queued */
+    qq_from(&q, kind == BOUNCE_DOUBLE ? BOUNCE_DOUBLE_SENDER : "");
+    qq_to(&q, recip.s);
+    result = qq_close(&q);
+    if (!ok || *result) {
+      log_line("warning: trouble injecting bounce message, will try later", (char *)0);
+      return 0;
+    }
+    {
+      char n[NUM_ULL_DIGITS + 1];
+      n[num_fmt(n, id)] = 0;
+      log_line("bounce msg ", n, " qp ", qp, (char *)0);
+    }
+  }
+  if (unlink(fn.s) == -1) {
+    log_line("warning: unable to unlink ", fn.s, (char *)0);
+    return 0;
+  }
+  /* Sent: a crash must not send it again. */
+  fd_syncdir("bounce");
+  return 1;
+}
+
+/* Everything is delivered: send the bounce, remove the message. */
+static void messdone(unsigned long long id)
+{
+  static str fn = STR_INIT, dir = STR_INIT;
+  struct stat st;
+  char n[NUM_ULL_DIGITS + 1];
+
+  for (int c = 0; c < CHANNELS; ++c) {
+    qname(&fn, chan_dir[c], id, 1);
+    if (stat(fn.s, &st) == 0) return; /* still delivering */
+    if (errno != ENOENT) goto stat_failed;
+  }
+  qname(&fn, "todo", id, 0);
+  if (stat(fn.s, &st) == 0) return; /* being preprocessed again */
+  if (errno != ENOENT) goto stat_failed;
+  qname(&fn, "info", id, 1);
+  if (stat(fn.s, &st) == -1) {
+    if (errno == ENOENT) return; /* already done */
+    goto stat_failed;
+  }
+  if (!injectbounce(id)) goto fail;
+
+  n[num_fmt(n, id)] = 0;
+  log_line("end msg ", n, (char *)0);
+  qname(&fn, "info", id, 1);
+  if (unlink(fn.s) == -1) {
+    log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
+    goto fail;
+  }
+  qsubdir(&dir, "info", id);
+  fd_syncdir(dir.s); /* info/ gone for good before mess/ goes */
+  clean("foop", id);
+  return;
+stat_failed:
+  log_line("warning: unable to stat ", fn.s, "; will try again later", (char *)0);
+fail:
+  pq_insert(&pqdone, recent + SLEEP_SYSFAIL, id);
+}
+
+/* --------------------------------------------------------------- jobs */
+
+/* A job is one pass over one channel file of one message. */
+struct job {
+  int used;
+  int chan;
+  unsigned long long id;
+  time_t retry;        /* when to try again what is left */
+  int dying;           /* past queuelifetime: this is the last try */
+  int hiteof;          /* the pass read the whole file */
+  size_t refs;         /* the pass and the deliveries under way */
+  size_t numtodo;      /* deliveries started and not yet done for good */
+  str sender;
+};
+
+static struct job *jobs;
+static size_t numjobs;
+
+static int job_avail(void)
+{
+  for (size_t j = 0; j < numjobs; ++j)
+    if (!jobs[j].used) return 1;
+  return 0;
+}
+
+static size_t job_open(unsigned long long id, int c)
+{
+  size_t j;
+  for (j = 0; jobs[j].used; ++j) continue; /* job_avail() was checked */
+  jobs[j].used = 1;
+  jobs[j].chan = c;
+  jobs[j].id = id;
+  jobs[j].refs = 1;
+  jobs[j].numtodo = 0;
+  jobs[j].hiteof = 0;
+  jobs[j].dying = 0;
+  return j;
+}
+
+static void job_close(size_t j)
+{
+  static str fn = STR_INIT;
+  struct job *jo = &jobs[j];
+  time_t when = jo->retry;
+  struct stat st;
+
+  if (--jo->refs) return;
+  jo->used = 0;
+  qname(&fn, chan_dir[jo->chan], jo->id, 1);
+  if (jo->hiteof && !jo->numtodo) {
+    if (unlink(fn.s) == -1) {
+      log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
+      when = recent + SLEEP_SYSFAIL;
+    } else {
+      int other = CHANNELS - 1 - jo->chan;
+      qname(&fn, chan_dir[other], jo->id, 1);
+      if (stat(fn.s, &st) == 0) return; /* the other channel finishes it */
+      if (errno == ENOENT) {
+        pq_insert(&pqdone, recent, jo->id);
+      } else {
+        log_line("warning: unable to stat ", fn.s, (char *)0);
+        pq_insert(&pqdone, recent + SLEEP_SYSFAIL, jo->id);
+      }
+      return;
+    }
+  } else {
+    /* The retry time lives on disk too, so a restart keeps to it. */
+    struct timeval tv[2];
+    tv[0].tv_sec = tv[1].tv_sec = when;
+    tv[0].tv_usec = tv[1].tv_usec = 0;
+    if (utimes(fn.s, tv) == -1)
+      log_line("warning: unable to utime ", fn.s, "; message will be retried too soon", (char *)0);
+  }
+  pq_insert(&pqchan[jo->chan], when, jo->id);
+}
+
+/* --------------------------------------------------------- deliveries */
+
+struct delivery {
+  int used;
+  size_t job;
+  unsigned long long delid;
+  off_t mpos;          /* where its T is in the channel file */
+  str recip;
+};
+
+struct chan {
+  int alive;
+  unsigned int used;           /* deliveries under way */
+  struct delivery *d;          /* auto_spawn slots */
+  str req;                     /* a request not yet written */
+  size_t reqpos;
+  /* The result being read. */
+  unsigned int slotbytes, slot;
+  int discard;                 /* for no delivery of ours: skip it */
+  str report;                  /* letter and text, up to its NUL */
+  size_t rcptreports;
+  char rcptletter;
+  str rcpttext;
+};
+
+static struct chan ch[CHANNELS];
+static unsigned long long masterdelid = 1;
+
+static void del_status(void)
+{
+  log_put("status:");
+  for (int c = 0; c < CHANNELS; ++c) {
+    log_put(chan_status[c]);
+    log_num(ch[c].used);
+    log_put("/");
+    log_num(ctl.conc[c]);
+  }
+  if (exitasap) log_put(" exitasap");
+  log_end();
+}
+
+static void spawndied(int c)
+{
+  log_line("alert: oh no! lost spawn connection! dying...", (char *)0);
+  ch[c].alive = 0;
+  exitasap = 1;
+}
+
+static int del_canexit(void)
+{
+  for (int c = 0; c < CHANNELS; ++c)
+    if (ch[c].alive && ch[c].used) return 0;
+  return 1;
+}
+
+static int del_avail(int c)
+{
+  return ch[c].alive && !ch[c].req.len && ch[c].used < ctl.conc[c];
+}
+
+/* Write what we can of the pending request (fds 1 and 3 never block). */
+static void comm_flush(int c)
+{
+  struct chan *k = &ch[c];
+  while (k->reqpos < k->req.len) {
+    ssize_t w = write(chan_fdout[c], k->req.s + k->reqpos, k->req.len - k->reqpos);
+    if (w == -1) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) spawndied(c);
+      return;
+    }
+    k->reqpos += (size_t)w;
+  }
+  k->req.len = k->reqpos = 0;
+}
+
+/* Start delivering message job j to recip; 0 out of memory. */
+static int del_start(size_t j, off_t mpos, const char *recip, size_t rlen)
+{
+  static str sender = STR_INIT;
+  struct job *jo = &jobs[j];
+  int c = jo->chan;
+  struct chan *k = &ch[c];
+  struct delivery *d;
+  unsigned int i;
+
+  for (i = 0; k->d[i].used; ++i) continue; /* del_avail() was checked */
+  d = &k->d[i];
+  if (!str_copy(&d->recip, recip, rlen)) return 0;
+  if (!rewrite_sender(&sender, jo->sender.s, jo->sender.len, recip, rlen)) return 0;
+  k->req.len = k->reqpos = 0;
+  if (!(str_putc(&k->req, (char)(i >> 8)) && str_putc(&k->req, (char)(i & 255)) &&
+        str_catnum(&k->req, jo->id) && str_putc(&k->req, 0) &&
+        str_catstr(&k->req, &sender) && str_putc(&k->req, 0) &&
+        str_cat(&k->req, recip, rlen) && str_putc(&k->req, 0) && str_putc(&k->req, 0))) {
+    k->req.len = 0;
+    return 0;
+  }
+  d->used = 1;
+  d->job = j;
+  d->mpos = mpos;
+  d->delid = masterdelid++;
+  ++jo->refs;
+  ++k->used;
+  log_put("starting delivery ");
+  log_num(d->delid);
+  log_put(": msg ");
+  log_num(jo->id);
+  log_put(chan_to[c]);
+  log_safe(recip, rlen);
+  log_end();
+  del_status();
+  comm_flush(c);
+  return 1;
+}
+
+/* Overwrite the T of a delivered recipient with D, durably. */
+static void markdone(int c, unsigned long long id, off_t mpos)
+{
+  static str fn = STR_INIT;
+  int fd;
+
+  qname(&fn, chan_dir[c], id, 1);
+  fd = open_write(fn.s);
+  if (fd != -1) {
+    ssize_t w;
+    do w = pwrite(fd, "D", 1, mpos); while (w == -1 && errno == EINTR);
+    if (w == 1 && fsync(fd) == 0) {
+      close(fd);
+      return;
+    }
+    close(fd);
+  }
+  log_line("warning: trouble marking ", fn.s, "; message will be delivered twice!", (char *)0);
+}
+
+enum outcome { DELIVERED, DEFERRED, FAILED, MANGLED };
+
+static const char too_long[] = "I'm not going to try again; this message has been in the queue too long.\n";
+
+/* A whole result for slot: decide, log, checkpoint, release. */
+static void del_done(int c, char letter, const char *mtext, size_t mlen)
+{
+  static str text = STR_INIT;
+  struct chan *k = &ch[c];
+  struct delivery *d = &k->d[k->slot];
+  struct job *jo = &jobs[d->job];
+  enum outcome o;
+
+  for (;;) {
+    text.len = 0;
+    if (letter != 'K' && letter != 'Z' && letter != 'D') o = MANGLED;
+    else if (k->rcptreports > 1) o = MANGLED;
+    else if (letter == 'Z' || letter == 'D') {
+      o = letter == 'Z' ? DEFERRED : FAILED;
+      if (!str_cat(&text, mtext, mlen)) goto oom;
+    } else if (!k->rcptreports) {
+      /* No word on the recipient: fine from qmail-lspawn, which sends
+       * none; from qmail-rspawn it cannot count as delivered. */
+      o = c == 0 ? DELIVERED : DEFERRED;
+      if (!str_cat(&text, mtext, mlen)) goto oom;
+    } else {
+      o = k->rcptletter == 'r' ? DELIVERED : k->rcptletter == 'h' ? FAILED : DEFERRED;
+      if (!str_catstr(&text, &k->rcpttext)) goto oom;
+      if (o == DELIVERED && !str_cat(&text, mtext, mlen)) goto oom;
+    }
+    if (o == DEFERRED && jo->dying) {
+      o = FAILED;
+      if (!str_cats(&text, too_long)) goto oom;
+    }
+    break;
+  oom:
+    nomem();
+  }
+
+  log_put("delivery ");
+  log_num(d->delid);
+  switch (o) {
+  case DELIVERED:
+    log_put(": success: ");
+    log_safe(text.s, text.len);
+    log_end();
+    markdone(c, jo->id, d->mpos);
+    --jo->numtodo;
+    break;
+  case DEFERRED:
+    log_put(": deferral: ");
+    log_safe(text.s, text.len);
+    log_end();
+    break;
+  case FAILED:
+    log_put(": failure: ");
+    log_safe(text.s, text.len);
+    log_end();
+    addbounce(jo->id, d->recip.s, text.s, text.len);
+    markdone(c, jo->id, d->mpos);
+    --jo->numtodo;
+    break;
+  case MANGLED:
+    log_put(": report mangled, will defer");
+    log_end();
+    break;
+  }
+  job_close(d->job);
+  d->used = 0;
+  --k->used;
+  del_status();
+}
+
+/* One report (k->report: letter, text) has arrived whole. */
+static void del_report(int c)
+{
+  struct chan *k = &ch[c];
+  char letter = k->report.len ? k->report.s[0] : 0;
+  const char *text = k->report.len ? k->report.s + 1 : "";
+  size_t tlen = k->report.len ? k->report.len - 1 : 0;
+
+  if (letter == 'r' || letter == 'h' || letter == 's') {
+    /* A recipient report: the message report still follows. */
+    if (!k->discard && !k->rcptreports++) {
+      k->rcptletter = letter;
+      while (!str_copy(&k->rcpttext, text, tlen)) nomem();
+    }
+    k->report.len = 0;
+    return;
+  }
+  if (!k->discard) del_done(c, letter, text, tlen);
+  k->slotbytes = k->slot = 0;
+  k->discard = 0;
+  k->rcptreports = 0;
+  k->report.len = 0;
+}
+
+static void del_read(int c)
+{
+  struct chan *k = &ch[c];
+  char buf[4096];
+  ssize_t r = read(chan_fdin[c], buf, sizeof buf);
+  size_t pos = 0;
+
+  if (r == -1) {
+    if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) spawndied(c);
+    return;
+  }
+  if (r == 0) {
+    spawndied(c);
+    return;
+  }
+  while (pos < (size_t)r) {
+    const char *nul;
+    size_t take, room;
+
+    if (k->slotbytes < 2) {
+      k->slot = (k->slot << 8) | (unsigned char)buf[pos++];
+      if (++k->slotbytes == 2 && (k->slot >= auto_spawn || !k->d[k->slot].used)) {
+        log_line("warning: internal error: delivery report out of range", (char *)0);
+        k->discard = 1;
+      }
+      continue;
+    }
+    nul = memchr(buf + pos, 0, (size_t)r - pos);
+    take = nul ? (size_t)(nul - (buf + pos)) : (size_t)r - pos;
+    /* Keep at most the letter and REPORT_MAX bytes of text. */
+    room = REPORT_MAX + 1 > k->report.len ? REPORT_MAX + 1 - k->report.len : 0;
+    while (!str_cat(&k->report, buf + pos, take < room ? take : room)) nomem();
+    pos += take;
+    if (!nul) break;
+    ++pos;
+    del_report(c);
+  }
+}
+
+/* ------------------------------------------------------------- passes */
+
+struct pass {
+  int active;
+  size_t job;
+  int fd;
+  off_t mpos;          /* offset of the next record */
+  iobuf b;
+  char space[1024];
+};
+
+static struct pass pass[CHANNELS];
+
+static void pass_end(int c)
+{
+  close(pass[c].fd);
+  pass[c].active = 0;
+  job_close(pass[c].job);
+}
+
+/* Start a pass on channel c if a message is due; 1 if one is active. */
+static int pass_open(int c)
+{
+  static str fn = STR_INIT;
+  struct pass *p = &pass[c];
+  struct sched_item it;
+  struct job *jo;
+  time_t birth;
+
+  if (p->active) return 1;
+  if (!ctl.conc[c] || !job_avail()) return 0;
+  if (!sched_min(&pqchan[c], &it) || it.when > recent) return 0;
+  sched_delmin(&pqchan[c]);
+  qname(&fn, chan_dir[c], it.id, 1);
+  p->fd = open_read(fn.s);
+  if (p->fd != -1) {
+    p->job = job_open(it.id, c);
+    jo = &jobs[p->job];
+    if (getinfo(it.id, &jo->sender, &birth)) {
+      jo->retry = sched_nextretry(birth, recent, chan_skip[c]);
+      jo->dying = recent > birth && (unsigned long long)(recent - birth) > ctl.lifetime;
+      p->mpos = 0;
+      io_init(&p->b, io_read, p->fd, p->space, sizeof p->space);
+      p->active = 1;
+      return 1;
+    }
+    jo->used = 0;
+    close(p->fd);
+  }
+  log_line("warning: trouble opening ", fn.s, "; will try again later", (char *)0);
+  pq_insert(&pqchan[c], recent + SLEEP_SYSFAIL, it.id);
+  return 0;
+}
+
+/* Read channel c's pass on as far as deliveries can be started. */
+static void pass_dochan(int c)
+{
+  static str fn = STR_INIT, line = STR_INIT;
+  struct pass *p = &pass[c];
+
+  if (exitasap || !ch[c].alive || !pass_open(c)) return;
+  while (p->active && del_avail(c)) {
+    struct job *jo = &jobs[p->job];
+    int r;
+
+    line.len = 0;
+    r = io_getline(&p->b, &line, 0, REC_MAX);
+    if (r == IO_ERR || r == IO_TOOLONG) {
+      qname(&fn, chan_dir[c], jo->id, 1);
+      log_line("warning: trouble reading ", fn.s, "; will try again later", (char *)0);
+      pass_end(c);
+      return;
+    }
+    if (r == IO_EOF) { /* a record cut short by a crash counts as absent */
+      jo->hiteof = 1;
+      pass_end(c);
+      return;
+    }
+    if (line.s[0] == 'T') {
+      /* Counted as left to do until its delivery ends for good; if it
+       * cannot even start, it simply waits for the next pass. */
+      ++jo->numtodo;
+      if (!del_start(p->job, p->mpos, line.s + 1, line.len - 2)) nomem();
+    } else if (line.s[0] != 'D') {
+      qname(&fn, chan_dir[c], jo->id, 1);
+      log_line("warning: unknown record type in ", fn.s, "!", (char *)0);
+      pass_end(c);
+      return;
+    }
+    p->mpos += (off_t)line.len;
+  }
+}
+
+/* --------------------------------------------------------------- todo */
+
+static struct scan todoscan;
+static int todo_scanning;
+static int todo_wanted;   /* the trigger was pulled */
+static time_t nexttodorun;
+static int triggerfd = -1;
+
+static void trigger_drain(void)
+{
+  char buf[64];
+  while (read(triggerfd, buf, sizeof buf) > 0) continue;
+  todo_wanted = 1;
+}
+
+/* Preprocess todo/N: info/, local/ and remote/ from the envelope. */
+static void todo_one(unsigned long long id)
+{
+  static str fn = STR_INIT, line = STR_INIT, rw = STR_INIT, dir = STR_INIT;
+  char inspace[IO_INSIZE], infospace[512], chanspace[CHANNELS][1024];
+  iobuf in, info, chan[CHANNELS];
+  int fd, fdinfo = -1, fdchan[CHANNELS], made[CHANNELS];
+  unsigned long long uid = 0, pid = 0;
+  char n[NUM_ULL_DIGITS + 1];
+  struct stat st;
+  int c;
+
+  for (c = 0; c < CHANNELS; ++c) fdchan[c] = -1, made[c] = 0;
+  n[num_fmt(n, id)] = 0;
+  qname(&fn, "todo", id, 0);
+  fd = open_read(fn.s);
+  if (fd == -1) {
+    log_line("warning: unable to open ", fn.s, (char *)0);
+    return;
+  }
+  qname(&fn, "mess", id, 1);
+  if (stat(fn.s, &st) == -1) {
+    log_line("warning: unable to stat ", fn.s, (char *)0);
+    goto fail;
+  }
+  for (c = 0; c <= CHANNELS; ++c) { /* the channel files, then info */
+    qname(&fn, c < CHANNELS ? chan_dir[c] : "info", id, 1);
+    if (unlink(fn.s) == -1 && errno != ENOENT) {
+      log_line("warning: unable to unlink ", fn.s, (char *)0);
+      goto fail;
+    }
+  }
+  fdinfo = open_excl(fn.s);
+  if (fdinfo == -1) {
+    log_line("warning: unable to create ", fn.s, (char *)0);
+    goto fail;
+  }
+  log_line("new msg ", n, (char *)0);
+
+  io_init(&in, io_read, fd, inspace, sizeof inspace);
+  io_init(&info, io_write, fdinfo, infospace, sizeof infospace);
+  for (;;) {
+    int r;
+    line.len = 0;
+    r = io_getline(&in, &line, 0, REC_MAX);
+    if (r == IO_EOF) break; /* a record without its NUL is ignored */
+    if (r != IO_LINE) {
+      qname(&fn, "todo", id, 0);
+      log_line("warning: trouble reading ", fn.s, (char *)0);
+      goto fail;
+    }
+    switch (line.s[0]) {
+    case 'u':
+      num_scan(line.s + 1, line.len - 1, &uid);
+      break;
+    case 'p':
+      num_scan(line.s + 1, line.len - 1, &pid);
+      break;
+    case 'F':
+      if (io_put(&info, line.s, line.len) == -1) {
+        qname(&fn, "info", id, 1);
+        log_line("warning: trouble writing to ", fn.s, (char *)0);
+        goto fail;
+      }
+      log_put("info msg ");
+      log_put(n);
+      log_put(": bytes ");
+      log_num((unsigned long long)st.st_size);
+      log_put(" from <");
+      log_safe(line.s + 1, line.len - 2);
+      log_put("> qp ");
+      log_num(pid);
+      log_put(" uid ");
+      log_num(uid);
+      log_end();
+      break;
+    case 'T':
+      switch (rewrite_recipient(&ctl.rw, line.s + 1, line.len - 2, &rw)) {
+      case 0:
+        nomem();
+        goto fail;
+      case REWRITE_LOCAL:
+        c = 0;
+        break;
+      default:
+        c = 1;
+        break;
+      }
+      if (rw.len + 2 > REC_MAX) { /* could never be read back */
+        qname(&fn, "todo", id, 0);
+        log_line("warning: trouble reading ", fn.s, (char *)0);
+        goto fail;
+      }
+      qname(&fn, chan_dir[c], id, 1);
+      if (fdchan[c] == -1) {
+        fdchan[c] = open_excl(fn.s);
+        if (fdchan[c] == -1) {
+          log_line("warning: unable to create ", fn.s, (char *)0);
+          goto fail;
+        }
+        io_init(&chan[c], io_write, fdchan[c], chanspace[c], sizeof chanspace[c]);
+        made[c] = 1;
+      }
+      if (io_put(&chan[c], "T", 1) == -1 || io_put(&chan[c], rw.s, rw.len + 1) == -1) {
+        log_line("warning: trouble writing to ", fn.s, (char *)0);
+        goto fail;
+      }
+      break;
+    default:
+      qname(&fn, "todo", id, 0);
+      log_line("warning: unknown record type in ", fn.s, (char *)0);
+      goto fail;
+    }
+  }
+  close(fd);
+  fd = -1;
+
+  /* Everything on disk, and named in its directory, before todo/ goes. */
+  for (c = 0; c <= CHANNELS; ++c) {
+    iobuf *b = c < CHANNELS ? &chan[c] : &info;
+    int *f = c < CHANNELS ? &fdchan[c] : &fdinfo;
+    const char *d = c < CHANNELS ? chan_dir[c] : "info";
+    if (*f == -1) continue;
+    qname(&fn, d, id, 1);
+    if (io_flush(b) == -1) {
+      log_line("warning: trouble writing to ", fn.s, (char *)0);
+      goto fail;
+    }
+    if (fsync(*f) == -1) {
+      log_line("warning: trouble fsyncing ", fn.s, (char *)0);
+      goto fail;
+    }
+    close(*f);
+    *f = -1;
+    qsubdir(&dir, d, id);
+    if (fd_syncdir(dir.s) == -1) {
+      log_line("warning: trouble fsyncing ", dir.s, (char *)0);
+      goto fail;
+    }
+  }
+  if (!clean("todo", id)) return;
+
+  for (c = 0; c < CHANNELS; ++c)
+    if (made[c]) pq_insert(&pqchan[c], recent, id);
+  if (!made[0] && !made[1]) pq_insert(&pqdone, recent, id);
+  return;
+fail:
+  if (fd != -1) close(fd);
+  if (fdinfo != -1) close(fdinfo);
+  for (c = 0; c < CHANNELS; ++c)
+    if (fdchan[c] != -1) close(fdchan[c]);
+}
+
+static void todo_do(void)
+{
+  unsigned long long id;
+
+  if (exitasap) return;
+  if (!todo_scanning) {
+    if (!todo_wanted && recent < nexttodorun) return;
+    todo_wanted = 0;
+    scan_start(&todoscan, "todo", 0, 0);
+    todo_scanning = 1;
+    nexttodorun = recent + SLEEP_TODO;
+  }
+  switch (scan_next(&todoscan, &id)) {
+  case 1:
+    todo_one(id);
+    return;
+  case -1:
+    log_line("alert: unable to opendir todo, will try again in ten seconds", (char *)0);
+    nexttodorun = recent + SLEEP_DIRFAIL;
+    break;
+  }
+  scan_stop(&todoscan);
+  todo_scanning = 0;
+}
+
+/* ------------------------------------------------------------ cleanup */
+
+static struct scan cleanscan;
+static int cleanup_scanning;
+static time_t cleanuptime;
+
+/* Remove one mess/ file that nothing refers to any more, if old. */
+static void cleanup_do(void)
+{
+  static str fn = STR_INIT;
+  unsigned long long id;
+  struct stat st;
+
+  if (!clean_alive) return;
+  if (!cleanup_scanning) {
+    if (recent < cleanuptime) return;
+    scan_start(&cleanscan, "mess", 1, 0);
+    cleanup_scanning = 1;
+  }
+  if (scan_next(&cleanscan, &id) != 1) {
+    scan_stop(&cleanscan);
+    cleanup_scanning = 0;
+    cleanuptime = recent + SLEEP_CLEANUP;
+    return;
+  }
+  qname(&fn, "mess", id, 1);
+  if (stat(fn.s, &st) == -1) return; /* gone meanwhile */
+  if (recent <= st.st_mtime + OSSIFIED) return;
+  qname(&fn, "info", id, 1);
+  if (stat(fn.s, &st) == 0 || errno != ENOENT) return;
+  qname(&fn, "todo", id, 0);
+  if (stat(fn.s, &st) == 0 || errno != ENOENT) return;
+  clean("foop", id);
+}
+
+/* --------------------------------------------------------------- main */
+
+static void pass_do(void)
+{
+  struct sched_item it;
+
+  for (int c = 0; c < CHANNELS; ++c) pass_dochan(c);
+  if (sched_min(&pqfail, &it) && it.when <= recent) {
+    sched_delmin(&pqfail);
+    pqadd(it.id);
+  }
+  if (sched_min(&pqdone, &it) && it.when <= recent) {
+    sched_delmin(&pqdone);
+    messdone(it.id);
+  }
+}
+
+/* The earliest time anything is due. */
+static time_t wakeup(void)
+{
+  time_t w = recent + SLEEP_FOREVER;
+  struct sched_item it;
+
+#define SOONER(t) do { if ((t) < w) w = (t); } while (0)
+  if (!exitasap) {
+    for (int c = 0; c < CHANNELS; ++c) {
+      if (!ch[c].alive) continue;
+      if (pass[c].active && del_avail(c)) SOONER(recent);
+      if (!pass[c].active && ctl.conc[c] && job_avail() && sched_min(&pqchan[c], &it)) SOONER(it.when);
+    }
+    if (todo_scanning || todo_wanted) SOONER(recent);
+    SOONER(nexttodorun);
+    if (sched_min(&pqfail, &it)) SOONER(it.when);
+    if (sched_min(&pqdone, &it)) SOONER(it.when);
+  }
+  if (clean_alive) {
+    if (cleanup_scanning) SOONER(recent);
+    SOONER(cleanuptime);
+  }
+#undef SOONER
+  return w;
+}
+
+static void on_signal(int sig)
+{
+  int saved = errno;
+  if (sig == SIGTERM) flag_term = 1;
+  if (sig == SIGALRM) flag_alrm = 1;
+  if (sig == SIGHUP) flag_hup = 1;
+  if (write(selfpipe[1], "", 1) == -1) { /* full: a wakeup is pending anyway */ }
+  errno = saved;
+}
+
+static void cannot_start(const char *why)
+{
+  log_line("alert: cannot start: ", why, (char *)0);
+  _exit(111);
+}
+
+int main(void)
+{
+  int fd;
+
+  io_init(&logb, io_write, FD_LOG, logspace, sizeof logspace);
+  sig_ignore(SIGPIPE);
+  sig_default(SIGCHLD);
+  if (chdir(auto_qmail) == -1) cannot_start("unable to switch to home directory");
+  if (!controls_read(&ctl)) cannot_start("unable to read controls");
+  if (chdir("queue") == -1) cannot_start("unable to switch to queue directory");
+  umask(077);
+
+  fd = open_write("lock/sendmutex");
+  if (fd == -1) cannot_start("unable to open mutex");
+  if (lock_exnb(fd) == -1) cannot_start("qmail-send is already running");
+  fd_cloexec(fd, 1);
+
+  if (pipe(selfpipe) == -1) cannot_start("unable to create a pipe");
+  for (int i = 0; i < 2; ++i) {
+    fd_nonblock(selfpipe[i], 1);
+    fd_cloexec(selfpipe[i], 1);
+  }
+  /* The children we start (qmail-queue) need none of the daemon pipes. */
+  for (int f = 2; f <= FD_FROMCLEAN; ++f) fd_cloexec(f, 1);
+  for (int c = 0; c < CHANNELS; ++c) {
+    if (fd_nonblock(chan_fdout[c], 1) == -1) cannot_start("unable to reach the spawners");
+    ch[c].alive = 1;
+    while (!(ch[c].d = calloc(auto_spawn ? auto_spawn : 1, sizeof *ch[c].d))) nomem();
+  }
+  numjobs = 2 * auto_spawn + CHANNELS; /* never fewer than we can use */
+  while (!(jobs = calloc(numjobs, sizeof *jobs))) nomem();
+
+  sig_catch(SIGTERM, on_signal);
+  sig_catch(SIGALRM, on_signal);
+  sig_catch(SIGHUP, on_signal);
+
+  recent = time(0);
+  pqstart();
+  triggerfd = open("lock/trigger", O_RDWR | O_NONBLOCK);
+  if (triggerfd != -1) fd_cloexec(triggerfd, 1);
+  nexttodorun = recent;
+  cleanuptime = recent;
+  del_status();
+
+  for (;;) {
+    struct pollfd pfd[2 + 2 * CHANNELS];
+    int nfds = 0, ipipe = -1, itrig = -1, iin[CHANNELS], iout[CHANNELS];
+    time_t w;
+    int r;
+
+    recent = time(0);
+    if (flag_term) {
+      flag_term = 0;
+      exitasap = 1;
+    }
+    if (flag_alrm) {
+      flag_alrm = 0;
+      for (int c = 0; c < CHANNELS; ++c) sched_setall(&pqchan[c], recent);
+    }
+    if (flag_hup) {
+      flag_hup = 0;
+      reread();
+    }
+    if (exitasap && del_canexit()) break;
+
+    ipipe = nfds;
+    pfd[nfds].fd = selfpipe[0];
+    pfd[nfds++].events = POLLIN;
+    if (triggerfd != -1 && !exitasap) {
+      itrig = nfds;
+      pfd[nfds].fd = triggerfd;
+      pfd[nfds++].events = POLLIN;
+    }
+    for (int c = 0; c < CHANNELS; ++c) {
+      iin[c] = iout[c] = -1;
+      if (!ch[c].alive) continue;
+      iin[c] = nfds;
+      pfd[nfds].fd = chan_fdin[c];
+      pfd[nfds++].events = POLLIN;
+      if (ch[c].req.len) {
+        iout[c] = nfds;
+        pfd[nfds].fd = chan_fdout[c];
+        pfd[nfds++].events = POLLOUT;
+      }
+    }
+    w = wakeup();
+    r = poll(pfd, (nfds_t)nfds, w <= recent ? 0 : (int)(w - recent + 1) * 1000);
+    if (r == -1) {
+      if (errno != EINTR) {
+        log_line("warning: trouble in select", (char *)0);
+        sleep(1);
+      }
+      continue;
+    }
+    /* A signal is acted on before anything else (the fds stay ready). */
+    if (flag_term || flag_alrm || flag_hup) continue;
+    recent = time(0);
+    if (pfd[ipipe].revents) {
+      char buf[64];
+      while (read(selfpipe[0], buf, sizeof buf) > 0) continue;
+    }
+    for (int c = 0; c < CHANNELS; ++c) {
+      if (iout[c] != -1 && pfd[iout[c]].revents && ch[c].alive) comm_flush(c);
+      if (iin[c] != -1 && pfd[iin[c]].revents && ch[c].alive) del_read(c);
+    }
+    if (itrig != -1 && pfd[itrig].revents) trigger_drain();
+    todo_do();
+    pass_do();
+    cleanup_do();
+  }
+  pqfinish();
+  log_line("status: exiting", (char *)0);
+  _exit(0);
+}

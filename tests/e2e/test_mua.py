@@ -4,6 +4,7 @@ completes. tests/run unpacks bsd-mailx into build/mailx (the package
 depends on an MTA, so it is extracted rather than installed)."""
 import os
 import re
+import shutil
 import unittest
 
 from harness import Q, REPO
@@ -15,6 +16,10 @@ class Mailx(unittest.TestCase):
     def setUp(self):
         if not os.path.exists(MAILX):
             self.fail('bsd-mailx was not unpacked into build/mailx (tests/run does that)')
+        # a copy the test user can reach (the checkout may be private)
+        self.mailx = os.path.join(Q.root, 'bsd-mailx')
+        shutil.copy(MAILX, self.mailx)
+        os.chmod(self.mailx, 0o755)
         Q.clear_queue()
         Q.control('me', 'mua.example.org\n')
         self.rc = os.path.join(Q.root, 'mailrc')
@@ -27,7 +32,7 @@ class Mailx(unittest.TestCase):
         os.unlink(os.path.join(Q.home, 'control/me'))
 
     def test_mailx_send(self):
-        r = Q.run([MAILX, '-s', 'Greetings from mailx', 'friend@example.net', 'other'],
+        r = Q.run([self.mailx, '-s', 'Greetings from mailx', 'friend@example.net', 'other'],
                   input=b'first line\n.dot line\nlast line\n', user='nobody',
                   env={'MAILRC': self.rc, 'HOME': '/nonexistent', 'USER': 'nobody',
                        'LOGNAME': 'nobody'})

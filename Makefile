@@ -19,8 +19,10 @@ MAINS = $(patsubst src/%.c,%,$(shell grep -l '^int main[^a-z_0-9]' src/*.c))
 TOOLS = install instcheck
 PROGS = $(filter-out $(TOOLS),$(MAINS))
 LIBMODS = $(filter-out $(MAINS),$(patsubst src/%.c,%,$(wildcard src/*.c)))
-# Shell scripts, src/NAME.sh with @QMAILHOME@ filled in.
+# Shell scripts, src/NAME.sh with @QMAILHOME@ filled in, and the boot
+# scripts src/boot/NAME, installed into QMAILHOME/boot.
 SCRIPTS = $(patsubst src/%.sh,%,$(wildcard src/*.sh))
+BOOT = $(patsubst src/boot/%,%,$(wildcard src/boot/*))
 
 HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -28,7 +30,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 .PHONY: all lib up users setup check unit test clean
 .SECONDARY:
 
-all: $(MAINS:%=$(B)/%) $(SCRIPTS:%=$(B)/%)
+all: $(MAINS:%=$(B)/%) $(SCRIPTS:%=$(B)/%) $(BOOT:%=$(B)/boot/%)
 
 lib: $(B)/libqmail.a
 
@@ -57,6 +59,12 @@ $(B)/%: $(B)/%.o $(B)/auto_uids.o $(B)/libqmail.a
 	$(LD1) -o $@ $< $(B)/auto_uids.o $(B)/libqmail.a
 
 $(B)/%: src/%.sh conf-qmail | $(B)/.dir
+	sed "s|@QMAILHOME@|$$(head -n 1 conf-qmail)|g" $< > $@.tmp
+	chmod 755 $@.tmp
+	mv $@.tmp $@
+
+$(B)/boot/%: src/boot/% conf-qmail | $(B)/.dir
+	mkdir -p $(B)/boot
 	sed "s|@QMAILHOME@|$$(head -n 1 conf-qmail)|g" $< > $@.tmp
 	chmod 755 $@.tmp
 	mv $@.tmp $@

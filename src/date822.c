@@ -30,8 +30,7 @@ int date822_catctime(str *sa, time_t t)
   if (!gmtime_r(&t, &tm)) return 0;
   return str_cats(sa, weekdays[tm.tm_wday]) && str_putc(sa, ' ') &&
          str_cats(sa, months[tm.tm_mon]) && str_putc(sa, ' ') &&
-         (tm.tm_mday >= 10 || str_putc(sa, ' ')) &&
-         str_catnum(sa, (unsigned)tm.tm_mday) && str_putc(sa, ' ') &&
+         str_catnum0(sa, (unsigned)tm.tm_mday, 2) && str_putc(sa, ' ') &&
          cat_clock(sa, &tm) && str_putc(sa, ' ') &&
          str_catnum(sa, (unsigned long long)tm.tm_year + 1900);
 }

@@ -9,8 +9,8 @@
 /* Append the date for t to sa; 1 on success, 0 out of memory. */
 int date822_cat(str *sa, time_t t);
 
-/* Append the date in ctime() form, GMT, as in an mbox From_ line:
- * "Thu Nov 24 13:42:01 2026" (day space-padded). */
+/* Append the date in ctime() form, GMT, as qmail writes an mbox From_
+ * line: "Thu Nov 04 13:42:01 2026" (unlike ctime, the day is zero-padded). */
 int date822_catctime(str *sa, time_t t);
 
 #endif

@@ -24,10 +24,10 @@ static const struct {
   { "qmail-smtpd", 'o', 0755 },
   { "tcp-env", 'o', 0755 },
   { "qmail-newmrh", 'o', 0700 },
+  { "qmail-local", 'o', 0711 },
   { "qmail-qread", 'o', 0755 },
   { "qmail-qstat", 'o', 0755 },
   { "splogger", 'o', 0711 },
-  { "qmail-local", 'o', 0711 },
   { "qmail-lspawn", 'o', 0700 },
   { "qmail-getpw", 'o', 0711 },
   { "qmail-newu", 'o', 0700 },
@@ -37,6 +37,25 @@ static const struct {
   { "qmail-send", 'o', 0711 },
   { "qmail-clean", 'o', 0711 },
   { "qmail-start", 'o', 0700 },
+  { "qmail-popup", 'o', 0711 },
+  { "qmail-pop3d", 'o', 0755 },
+  { "checkpassword", 'o', 0700 },
+  { "forward", 'o', 0755 },
+  { "condredirect", 'o', 0755 },
+  { "bouncesaying", 'o', 0755 },
+  { "except", 'o', 0755 },
+  { "preline", 'o', 0755 },
+  { "maildirmake", 'o', 0755 },
+  { "maildir2mbox", 'o', 0755 },
+  { "maildirwatch", 'o', 0755 },
+  { "qbiff", 'o', 0755 },
+  { "qreceipt", 'o', 0755 },
+};
+
+/* Boot scripts, installed from B/boot/NAME into boot/NAME, mode 0755. */
+static const char *const boot_scripts[] = {
+  "home", "home+df", "proc", "proc+df", "binm1", "binm1+df",
+  "binm2", "binm2+df", "binm3", "binm3+df"
 };
 
 static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,
@@ -185,6 +204,15 @@ int hier_walk(const char *builddir, int (*visit)(const struct hier_entry *))
     }
     r = emit(visit, HIER_FILE, path.s, from.s,
              programs[i].owner == 'q' ? auto_uidq : auto_uido, programs[i].mode, 0);
+  }
+  for (size_t i = 0; r == 0 && i < sizeof boot_scripts / sizeof *boot_scripts; ++i) {
+    path.len = from.len = 0;
+    if (!str_cats(&path, "boot/") || !str_cats(&path, boot_scripts[i]) ||
+        !str_cats(&from, builddir) || !str_cats(&from, "/boot/") || !str_cats(&from, boot_scripts[i])) {
+      r = -1;
+      break;
+    }
+    r = emit(visit, HIER_FILE, path.s, from.s, auto_uido, 0755, 0);
   }
   STEP(files_of(visit, "man", man_dest));
   STEP(files_of(visit, "doc", doc_dest));

@@ -26,6 +26,7 @@
 #include "fd.h"
 #include "io.h"
 #include "lock.h"
+#include "mbox.h"
 #include "open.h"
 #include "qq.h"
 #include "sig.h"
@@ -279,78 +280,6 @@ static void lock_timeout(int sig)
   _exit(111);
 }
 
-/* Write n '>' characters. */
-static int put_gts(iobuf *o, size_t n)
-{
-  char gts[64];
-
-  memset(gts, '>', sizeof gts);
-  while (n) {
-    size_t k = n < sizeof gts ? n : sizeof gts;
-    if (io_put(o, gts, k) == -1) return -1;
-    n -= k;
-  }
-  return 0;
-}
-
-/* Copy the message from in to o as mbox(5) stores it: a '>' added before
- * every line that starts with "From " after any number of '>'s, a '\n'
- * ending a partial last line, and a blank line at the end. Only counters
- * are kept for the start of a line, so no line is ever held in memory.
- * Returns 0, IO_COPY_RERR or IO_COPY_WERR. */
-static int copy_mbox(iobuf *o)
-{
-  static const char from[] = "From ";
-  int atstart = 1; /* the line's first bytes are still being examined */
-  size_t gts = 0;  /* '>'s seen at its start, not written yet */
-  size_t matched = 0; /* bytes of "From " seen after them, not written yet */
-
-  for (;;) {
-    ssize_t r = io_feed(&in);
-    const char *p;
-    size_t n;
-
-    if (r < 0) return IO_COPY_RERR;
-    if (r == 0) break;
-    p = io_peek(&in);
-    n = (size_t)r;
-    while (n) {
-      if (atstart) {
-        if (!matched && *p == '>') {
-          ++gts;
-          ++p; --n;
-          continue;
-        }
-        if (*p == from[matched]) {
-          ++p; --n;
-          if (++matched < 5) continue;
-          if (io_put(o, ">", 1) == -1) return IO_COPY_WERR;
-        }
-        /* Decided: write what was held back; the rest is copied as is. */
-        if (put_gts(o, gts) == -1 || io_put(o, from, matched) == -1) return IO_COPY_WERR;
-        atstart = 0;
-        gts = matched = 0;
-        continue;
-      }
-      {
-        const char *nl = memchr(p, '\n', n);
-        size_t take = nl ? (size_t)(nl - p) + 1 : n;
-        if (io_put(o, p, take) == -1) return IO_COPY_WERR;
-        p += take;
-        n -= take;
-        if (nl) atstart = 1;
-      }
-    }
-    io_skip(&in, (size_t)r);
-  }
-  if (atstart && (gts || matched)) {
-    if (put_gts(o, gts) == -1 || io_put(o, from, matched) == -1) return IO_COPY_WERR;
-    atstart = 0;
-  }
-  if (!atstart && io_put(o, "\n", 1) == -1) return IO_COPY_WERR;
-  return io_put(o, "\n", 1) == -1 ? IO_COPY_WERR : 0;
-}
-
 static void deliver_mbox(const char *fn)
 {
   char space[IO_OUTSIZE];
@@ -375,7 +304,7 @@ static void deliver_mbox(const char *fn)
       io_putstr(&o, &dtline) == -1)
     r = IO_COPY_WERR;
   else
-    r = copy_mbox(&o);
+    r = mbox_copy(&o, &in);
   if (r == 0 && (io_flush(&o) == -1 || fsync(fd) == -1)) r = IO_COPY_WERR;
   if (r == 0) {
     close(fd);

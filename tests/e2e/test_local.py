@@ -27,7 +27,7 @@ USAGE = (b'qmail-local: usage: qmail-local [ -nN ] user homedir local dash ext '
          b'domain sender aliasempty\n')
 FROM_LINE = re.compile(rb'^From (\S+) (Sun|Mon|Tue|Wed|Thu|Fri|Sat) '
                        rb'(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) '
-                       rb'[ 123]\d \d\d:\d\d:\d\d \d{4}\n')
+                       rb'[0123]\d \d\d:\d\d:\d\d \d{4}\n')
 MSG = (b'From: someone@example.net\nSubject: test\n\n'
        b'From the start\n>From quoted\n>>From twice\nnot From here\nlast line\n')
 

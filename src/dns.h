@@ -1,0 +1,89 @@
+/* dns.h: a stub resolver for IPv4 in the manner of qmail-1.03's dns.c,
+ * talking to the recursive servers of /etc/resolv.conf itself (no
+ * libresolv, no getaddrinfo). doc/DNS.md describes it in full.
+ *
+ * Every lookup returns one of
+ *   0         done
+ *   DNS_SOFT  temporary: no server answered in time, every server failed
+ *             (SERVFAIL, REFUSED, NOTIMP, a broken or cut-short answer),
+ *             or resolv.conf could not be read
+ *   DNS_HARD  permanent: no such name (NXDOMAIN), no records of the type
+ *             asked for, a name that cannot be a DNS name, a CNAME loop
+ *   DNS_MEM   out of memory
+ * exactly as qmail classifies them; dns_cname and dns_mxip also return
+ * counts (see each). */
+#ifndef DNS_H
+#define DNS_H
+
+#include <stddef.h>
+#include "str.h"
+
+#define DNS_SOFT -1
+#define DNS_HARD -2
+#define DNS_MEM -3
+
+#define DNS_MAXNS 3        /* nameserver lines used, as glibc's MAXNS */
+#define DNS_MAXSEARCH 6    /* search domains used, as glibc's MAXDNSRCH */
+#define DNS_CNAME_LOOPS 10 /* dns_cname's limit, as qmail's */
+#define DNS_IPFMT 16       /* room for a dotted quad and a NUL */
+
+/* An address with the preference of the exchanger it belongs to. */
+struct dns_ipmx {
+  unsigned char ip[4];
+  unsigned int pref;
+};
+
+struct dns_iplist {
+  struct dns_ipmx *ix;
+  size_t len, cap;
+};
+#define DNS_IPLIST_INIT { 0, 0, 0 }
+
+/* Append one entry: 1, or 0 when out of memory (the list is unchanged). */
+int dns_iplist_add(struct dns_iplist *l, const unsigned char ip[4], unsigned int pref);
+void dns_iplist_free(struct dns_iplist *l);
+
+/* Read /etc/resolv.conf (nameserver, domain, search, options timeout:N
+ * attempts:N ndots:N edns0; with no nameserver line, 127.0.0.1). With
+ * flagsearch the names given to the lookups below are tried with the
+ * search domains as res_search does (dnsfq uses this; qmail-remote does
+ * not). Lookups call dns_init(0) themselves when it has not been called.
+ * 0, DNS_SOFT (the file exists but cannot be read) or DNS_MEM. */
+int dns_init(int flagsearch);
+
+/* The A records of name, following CNAMEs, into ia (emptied first), each
+ * with preference 0. A dotted quad, bare or in brackets, is taken as the
+ * address itself without asking DNS. */
+int dns_ip(struct dns_iplist *ia, const str *name);
+
+/* The mail exchangers of name: their addresses into ia (emptied first),
+ * lowest preference first, exchangers of equal preference in an order
+ * drawn from random, each exchanger's addresses in the order DNS gave.
+ * "[a.b.c.d]" is that address with preference 0. Without MX records,
+ * name's own addresses (as dns_ip) with preference 0. Returns 0, or 1
+ * when some exchanger's addresses could not be looked up temporarily (ia
+ * holds the others; qmail-remote defers if it holds none), or DNS_SOFT,
+ * DNS_HARD (for the addresses of a name without MX), DNS_MEM. */
+int dns_mxip(struct dns_iplist *ia, const str *name, unsigned long random);
+
+/* Replace name by its canonical name, following a chain of CNAMEs. A
+ * name that is empty or ends in ']' is left alone; a final '.' is taken
+ * off (counting as a step). Returns the number of steps taken (0: name is
+ * not an alias), DNS_HARD after DNS_CNAME_LOOPS steps (an alias loop),
+ * DNS_SOFT, DNS_MEM. A name that does not exist is left alone, with the
+ * steps so far. */
+int dns_cname(str *name);
+
+/* The name of ip (its first PTR record under in-addr.arpa, following
+ * CNAMEs as for classless delegation) into name. DNS_HARD when there is
+ * none. */
+int dns_ptr(str *name, const unsigned char ip[4]);
+
+/* Dotted-quad text: dns_ipfmt writes it (no NUL) and returns its length.
+ * dns_ipscan reads four decimal numbers 0..255 separated by dots from the
+ * start of s, storing each byte of ip as it is read; it returns the bytes
+ * used, or 0 when s does not start with a whole address. */
+size_t dns_ipfmt(char buf[DNS_IPFMT], const unsigned char ip[4]);
+size_t dns_ipscan(const char *s, size_t len, unsigned char ip[4]);
+
+#endif

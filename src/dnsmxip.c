@@ -1,0 +1,42 @@
+/* dnsmxip: print the addresses qmail-remote would try for a domain, one
+ * "IP preference" a line, best first (qmail-1.03's test program):
+ *   dnsmxip domain
+ * Exchangers of equal preference come in a random order. Exit 0; 100
+ * without an argument or for a permanent DNS error ("hard error"); 111
+ * for a temporary one ("soft error") or lack of memory.
+ * Runs as whoever calls it; reads /etc/resolv.conf, talks to its servers. */
+#include <time.h>
+#include <unistd.h>
+#include "dns.h"
+#include "err.h"
+#include "io.h"
+
+/* Exit as qmail's test programs do when a lookup failed. */
+static void doe(int r)
+{
+  if (r == DNS_HARD) err_die(100, "hard error", (char *)0);
+  if (r == DNS_SOFT) err_die(111, "soft error", (char *)0);
+  if (r == DNS_MEM) err_die(111, "out of memory", (char *)0);
+}
+
+int main(int argc, char **argv)
+{
+  char space[IO_OUTSIZE], ip[DNS_IPFMT];
+  iobuf out;
+  static str name = STR_INIT;
+  static struct dns_iplist ia = DNS_IPLIST_INIT;
+
+  if (argc < 2) return 100;
+  if (!str_copys(&name, argv[1])) err_die(111, "out of memory", (char *)0);
+  doe(dns_init(0));
+  doe(dns_mxip(&ia, &name, (unsigned long)time(0) + (unsigned long)getpid()));
+  io_init(&out, io_write, 1, space, sizeof space);
+  for (size_t i = 0; i < ia.len; ++i) {
+    io_put(&out, ip, dns_ipfmt(ip, ia.ix[i].ip));
+    io_puts(&out, " ");
+    io_putnum(&out, ia.ix[i].pref);
+    io_puts(&out, "\n");
+  }
+  io_flush(&out);
+  return 0;
+}

@@ -1,0 +1,37 @@
+/* dnsptr: print the name of an IP address from its PTR record
+ * (qmail-1.03's test program):
+ *   dnsptr a.b.c.d
+ * As in 1.03 the argument is read as far as it is a dotted quad, the
+ * rest taken as 0. Exit 0; 100 without an argument or for a permanent
+ * DNS error ("hard error": no PTR); 111 for a temporary one ("soft
+ * error") or lack of memory.
+ * Runs as whoever calls it; reads /etc/resolv.conf, talks to its servers. */
+#include <string.h>
+#include "dns.h"
+#include "err.h"
+#include "io.h"
+
+/* Exit as qmail's test programs do when a lookup failed. */
+static void doe(int r)
+{
+  if (r == DNS_HARD) err_die(100, "hard error", (char *)0);
+  if (r == DNS_SOFT) err_die(111, "soft error", (char *)0);
+  if (r == DNS_MEM) err_die(111, "out of memory", (char *)0);
+}
+
+int main(int argc, char **argv)
+{
+  char space[IO_OUTSIZE];
+  iobuf out;
+  static str name = STR_INIT;
+  unsigned char ip[4] = { 0, 0, 0, 0 };
+
+  if (argc < 2) return 100;
+  dns_ipscan(argv[1], strlen(argv[1]), ip);
+  doe(dns_init(0));
+  doe(dns_ptr(&name, ip));
+  io_init(&out, io_write, 1, space, sizeof space);
+  io_putstr(&out, &name);
+  io_putsflush(&out, "\n");
+  return 0;
+}

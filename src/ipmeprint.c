@@ -1,0 +1,28 @@
+/* ipmeprint: print this host's IPv4 addresses as qmail-remote sees them
+ * (see ipme.h), one a line (qmail-1.03's test program). Takes no
+ * arguments. Exit 0; 100 when the interfaces cannot be listed ("hard
+ * error"); 111 when out of memory. Runs as whoever calls it; touches no
+ * files. */
+#include "err.h"
+#include "io.h"
+#include "ipme.h"
+
+int main(void)
+{
+  char space[IO_OUTSIZE], ip[DNS_IPFMT];
+  iobuf out;
+  const struct dns_iplist *me;
+
+  switch (ipme_init()) {
+  case 0: err_die(111, "out of memory", (char *)0);
+  case -1: err_die(100, "hard error", (char *)0);
+  }
+  me = ipme_list();
+  io_init(&out, io_write, 1, space, sizeof space);
+  for (size_t i = 0; i < me->len; ++i) {
+    io_put(&out, ip, dns_ipfmt(ip, me->ix[i].ip));
+    io_puts(&out, "\n");
+  }
+  io_flush(&out);
+  return 0;
+}

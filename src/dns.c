@@ -698,7 +698,9 @@ int dns_mxip(struct dns_iplist *ia, const str *name, unsigned long random)
     answer_free(&a);
     return ips_text(ia, name);
   }
-  for (size_t i = 0; !r && i < n; ++i) {
+  /* The list is sorted by preference: a hostile answer with thousands of
+   * exchangers costs at most DNS_MXMAX address lookups, best ones first. */
+  for (size_t i = 0; !r && i < n && i < DNS_MXMAX && ia->len < DNS_MXMAX; ++i) {
     int s = resolve(&a, mx[i].name, DNSP_T_A);
     if (!s) s = take_ips(ia, &a, mx[i].pref);
     if (s == DNS_SOFT || s == DNS_MEM) flagsoft = 1;

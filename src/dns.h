@@ -25,6 +25,7 @@
 #define DNS_MAXNS 3        /* nameserver lines used, as glibc's MAXNS */
 #define DNS_MAXSEARCH 6    /* search domains used, as glibc's MAXDNSRCH */
 #define DNS_CNAME_LOOPS 10 /* dns_cname's limit, as qmail's */
+#define DNS_MXMAX 64       /* exchangers and addresses dns_mxip collects, at most */
 #define DNS_IPFMT 16       /* room for a dotted quad and a NUL */
 
 /* An address with the preference of the exchanger it belongs to. */

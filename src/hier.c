@@ -27,6 +27,8 @@ static const struct {
   { "qmail-local", 'o', 0711 },
   { "qmail-qread", 'o', 0755 },
   { "qmail-qstat", 'o', 0755 },
+  { "qmail-tcpto", 'o', 0755 },
+  { "qmail-tcpok", 'o', 0755 },
   { "splogger", 'o', 0711 },
   { "qmail-lspawn", 'o', 0700 },
   { "qmail-getpw", 'o', 0711 },

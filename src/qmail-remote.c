@@ -5,15 +5,18 @@
  * Runs as qmailr, started by qmail-rspawn. Untrusted input: everything
  * the SMTP server sends (parsed by smtpreply with bounded lines and line
  * counts, timed out, only its code acted on, its text passed on with NUL
- * bytes replaced) and the message bytes (sent through dotstuff, which
- * keeps them from ending the data early). Addresses come from qmail-send;
- * one containing CR or LF is refused, never sent. Reads QMAILHOME/control
- * (me, helohost, smtproutes, timeoutconnect, timeoutremote); writes no
- * file. This version has no DNS resolver: where qmail would look a name
- * up, it reports qmail's text for a temporary DNS failure. */
+ * bytes replaced), DNS answers (taken apart by dns.c; at most MAXTRY of
+ * the addresses they give are tried) and the message bytes (sent through
+ * dotstuff, which keeps them from ending the data early). Addresses come
+ * from qmail-send; one containing CR or LF is refused, never sent. Reads
+ * QMAILHOME/control (me, helohost, smtproutes, timeoutconnect,
+ * timeoutremote) and /etc/resolv.conf; reads and updates
+ * QMAILHOME/queue/lock/tcpto (tcpto.h), its only file written.
+ * Routing as qmail-1.03: a route from smtproutes (its relay looked up
+ * with dns_ip), else the recipients' domains made canonical (dns_cname)
+ * and the host's mail exchangers (dns_mxip), best first, leaving out
+ * this host and every exchanger no better than it. */
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,17 +27,22 @@
 #include <unistd.h>
 #include "auto.h"
 #include "control.h"
+#include "dns.h"
 #include "dotstuff.h"
 #include "fd.h"
 #include "io.h"
+#include "ipme.h"
 #include "num.h"
 #include "sig.h"
 #include "smtpreply.h"
 #include "str.h"
+#include "tcpto.h"
 
 #define PORT_SMTP 25
 #define CHUNK 4096          /* message bytes encoded at a time */
 #define SECONDS_MAX 1000000000ULL /* longer timeouts are cut to this */
+#define MAXTRY 64           /* addresses tried at most, best first */
+#define PREF_NONE 65536     /* above every MX preference: no address left out */
 
 /* ---- reports on fd 1 ---- */
 
@@ -97,6 +105,22 @@ static void __attribute__((noreturn)) perm_usage(void)
 {
   die_text("DI (qmail-remote) was invoked improperly. (#5.3.5)\n");
 }
+static str host = STR_INIT; /* the host, or the relay when routed */
+
+/* The host named as qmail does: bytes outside '!'..'~' shown as '?'. */
+static void __attribute__((noreturn)) perm_dns(void)
+{
+  out("DSorry, I couldn't find any host named ");
+  for (size_t i = 0; i < host.len; ++i) {
+    unsigned char c = (unsigned char)host.s[i];
+    outb(c < 33 || c > 126 ? "?" : host.s + i, 1);
+  }
+  die_text(". (#5.1.2)\n");
+}
+static void __attribute__((noreturn)) perm_nomx(void)
+{
+  die_text("DSorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n");
+}
 static void __attribute__((noreturn)) perm_ambigmx(void)
 {
   die_text("DSorry. Although I'm listed as a best-preference MX or A for that host,\n"
@@ -107,69 +131,14 @@ static void __attribute__((noreturn)) perm_senderbreak(void)
   die_text("DSorry, the envelope sender contains a CR or LF, which SMTP cannot carry. (#5.1.7)\n");
 }
 
-/* ---- IPv4 addresses ---- */
+/* ---- the host talked to ---- */
 
-typedef struct { unsigned char b[4]; } ip4;
-
-static ip4 partner; /* the address connected to, named in reports */
-
-/* s[0..len) as four decimal numbers 0-255 separated by dots. */
-static int ip4_scan(const char *s, size_t len, ip4 *ip)
-{
-  size_t i = 0;
-  for (int part = 0; part < 4; ++part) {
-    unsigned long long v;
-    size_t n;
-    if (part) {
-      if (i >= len || s[i] != '.') return 0;
-      ++i;
-    }
-    n = num_scan(s + i, len - i, &v);
-    if (n == 0 || n > 3 || v > 255) return 0;
-    ip->b[part] = (unsigned char)v;
-    i += n;
-  }
-  return i == len;
-}
-
-/* A host given as an address: 1.2.3.4 or [1.2.3.4]. */
-static int ip4_literal(const char *s, ip4 *ip)
-{
-  size_t len = strlen(s);
-  if (len >= 2 && s[0] == '[' && s[len - 1] == ']') return ip4_scan(s + 1, len - 2, ip);
-  return ip4_scan(s, len, ip);
-}
+static unsigned char partner[4]; /* the address connected to, named in reports */
 
 static void outhost(void)
 {
-  char x[3 * NUM_ULL_DIGITS + 3];
-  size_t n = 0;
-  for (int i = 0; i < 4; ++i) {
-    if (i) x[n++] = '.';
-    n += num_fmt(x + n, partner.b[i]);
-  }
-  outb(x, n);
-}
-
-/* 1 if ip is one of this host's addresses (127.0.0.1 or an address of
- * an interface that is up), 0 if not, -1 if the list is unavailable. */
-static int ipme_is(const ip4 *ip)
-{
-  static const ip4 loopback = { { 127, 0, 0, 1 } };
-  struct ifaddrs *list, *ifa;
-  int found = 0;
-
-  if (!memcmp(ip->b, loopback.b, 4)) return 1;
-  if (getifaddrs(&list) == -1) return -1;
-  for (ifa = list; ifa; ifa = ifa->ifa_next) {
-    const struct sockaddr_in *sin;
-    if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET) continue;
-    if (!(ifa->ifa_flags & IFF_UP)) continue;
-    sin = (const struct sockaddr_in *)(const void *)ifa->ifa_addr;
-    if (!memcmp(&sin->sin_addr.s_addr, ip->b, 4)) found = 1;
-  }
-  freeifaddrs(list);
-  return found;
+  char x[DNS_IPFMT];
+  outb(x, dns_ipfmt(x, partner));
 }
 
 /* ---- timed network I/O ---- */
@@ -237,7 +206,7 @@ static ssize_t timed_write(int fd, void *buf, size_t len)
 }
 
 /* Connect fd to ip:port within timeout_connect seconds; 0 or -1. */
-static int timed_connect(int fd, const ip4 *ip, unsigned int port)
+static int timed_connect(int fd, const unsigned char ip[4], unsigned int port)
 {
   struct sockaddr_in sa;
   struct timespec dl;
@@ -247,7 +216,7 @@ static int timed_connect(int fd, const ip4 *ip, unsigned int port)
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
   sa.sin_port = htons((unsigned short)port);
-  memcpy(&sa.sin_addr.s_addr, ip->b, 4);
+  memcpy(&sa.sin_addr.s_addr, ip, 4);
   if (fd_nonblock(fd, 1) == -1) return -1;
   deadline_in(&dl, timeout_connect);
   if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) return 0;
@@ -297,14 +266,43 @@ static unsigned int smtpcode(void)
   }
 }
 
-static void outsmtptext(void)
+/* Append "Remote host said: " and the text of the last reply (NUL bytes
+ * as '?'), if it had any; the text is used up. */
+static void cat_smtptext(str *sa)
 {
   if (!reply.textlen) return;
-  out("Remote host said: ");
   for (size_t i = 0; i < reply.textlen; ++i)
     if (!reply.text[i]) reply.text[i] = '?';
-  outb(reply.text, reply.textlen);
+  if (!str_cats(sa, "Remote host said: ") || !str_cat(sa, reply.text, reply.textlen)) temp_nomem();
   reply.textlen = 0;
+}
+
+static void outsmtptext(void)
+{
+  static str text = STR_INIT;
+  text.len = 0;
+  cat_smtptext(&text);
+  outb(text.s, text.len);
+}
+
+/* The report prepend, the partner's address, append, ".\n" and the
+ * server's text, into sa. */
+static void report(str *sa, const char *prepend, const char *append)
+{
+  char x[DNS_IPFMT];
+  sa->len = 0;
+  if (!str_cats(sa, prepend) || !str_cat(sa, x, dns_ipfmt(x, partner)) || !str_cats(sa, append) ||
+      !str_cats(sa, ".\n"))
+    temp_nomem();
+  cat_smtptext(sa);
+}
+
+/* Say QUIT without waiting for an answer (best effort: nothing depends
+ * on it). */
+static void sayquit(void)
+{
+  ssize_t w = write(smtpfd, "QUIT\r\n", 6);
+  (void)w;
 }
 
 static void put(const char *s, size_t n)
@@ -319,16 +317,13 @@ static void flush(void)
   if (io_flush(&smtpto) == -1) dropped();
 }
 
-/* Say QUIT without waiting for anything, then report and exit. */
+/* Say QUIT, then report and exit. */
 static void __attribute__((noreturn)) quit(const char *prepend, const char *append)
 {
-  ssize_t w = write(smtpfd, "QUIT\r\n", 6); /* best effort: the result stands */
-  (void)w;
-  out(prepend);
-  outhost();
-  out(append);
-  out(".\n");
-  outsmtptext();
+  static str text = STR_INIT;
+  sayquit();
+  report(&text, prepend, append);
+  outb(text.s, text.len);
   zerodie();
 }
 
@@ -361,12 +356,11 @@ static int has_break(const str *sa)
   return memchr(sa->s, '\r', sa->len) || memchr(sa->s, '\n', sa->len);
 }
 
+/* The conversation after a 220 greeting. */
 static void __attribute__((noreturn)) smtp(void)
 {
   unsigned int code;
   int flagbother = 0;
-
-  if (smtpcode() != 220) quit("ZConnected to ", " but greeting failed");
 
   puts_("HELO ");
   put(helohost.s, helohost.len);
@@ -459,26 +453,40 @@ static int cat_box(str *sa, const char *s, size_t n)
   return str_putc(sa, '"');
 }
 
-/* How far the CNAME step gets without a resolver: an empty host or one
- * ending in ']' stands as it is, trailing dots are removed (each removal
- * counting as a step, ten steps a loop). Returns the steps taken, or -1
- * when the host would have to be looked up. */
-static int cname_steps(str *host)
+/* The canonical name of a recipient's domain, as qmail-1.03 makes it:
+ * dns_cname's answer, or the domain as it is when it is no alias, or the
+ * name reached when the aliases loop (not our problem: the receiving
+ * host will say). A temporary failure defers the whole message. Returns
+ * 1 if the domain is an alias (or in a loop), else 0. The last answer is
+ * kept: a recipient whose domain is the same as the one before costs no
+ * lookup (qmail-rspawn passes recipients at one host together). */
+static int canonical(str *domain)
 {
-  for (int loop = 0; loop < 10; ++loop) {
-    if (!host->len || host->s[host->len - 1] == ']') return loop;
-    if (host->s[host->len - 1] != '.') return -1;
-    host->len--;
+  static str last = STR_INIT, lastcanon = STR_INIT;
+  static int lastalias, have;
+
+  if (have && domain->len == last.len && !memcmp(domain->s, last.s, last.len)) {
+    if (!str_copystr(domain, &lastcanon)) temp_nomem();
+    return lastalias;
   }
-  return 10;
+  if (!str_copystr(&last, domain)) temp_nomem();
+  switch (dns_cname(domain)) {
+  case DNS_MEM: temp_nomem();
+  case DNS_SOFT: temp_dnscanon();
+  case 0: lastalias = 0; break;
+  default: lastalias = 1; break; /* an alias, or DNS_HARD: a loop */
+  }
+  if (!str_copystr(&lastcanon, domain)) temp_nomem();
+  have = 1;
+  return lastalias;
 }
 
 /* The address as it goes into MAIL or RCPT: the local part quoted when
- * needed, the host canonicalised when flagcname. *flagalias is 0 when
- * the host turned out to be no alias. */
+ * needed, the domain made canonical when flagcname. *flagalias is 0 when
+ * the domain turned out to be no alias. */
 static void addrmangle(str *saout, const char *s, int *flagalias, int flagcname)
 {
-  static str host = STR_INIT;
+  static str domain = STR_INIT;
   const char *at = strrchr(s, '@');
 
   *flagalias = flagcname;
@@ -488,13 +496,9 @@ static void addrmangle(str *saout, const char *s, int *flagalias, int flagcname)
     return;
   }
   if (!cat_box(saout, s, (size_t)(at - s)) || !str_putc(saout, '@')) temp_nomem();
-  if (!str_copys(&host, at + 1)) temp_nomem();
-  if (flagcname) {
-    int steps = cname_steps(&host);
-    if (steps < 0) temp_dnscanon();
-    if (steps == 0) *flagalias = 0;
-  }
-  if (!str_catstr(saout, &host)) temp_nomem();
+  if (!str_copys(&domain, at + 1)) temp_nomem();
+  if (flagcname) *flagalias = canonical(&domain);
+  if (!str_catstr(saout, &domain)) temp_nomem();
 }
 
 /* ---- routes ---- */
@@ -539,14 +543,49 @@ static char *route_for(str *routes, const char *host)
   return 0;
 }
 
+/* The addresses to try: the relay's (dns_ip) or the exchangers' of the
+ * host (dns_mxip), best preference first. */
+static void lookup(struct dns_iplist *ips, int routed)
+{
+  unsigned long seed = (unsigned long)time(0) + ((unsigned long)getpid() << 16);
+
+  switch (routed ? dns_ip(ips, &host) : dns_mxip(ips, &host, seed)) {
+  case DNS_MEM: temp_nomem();
+  case DNS_SOFT: temp_dns();
+  case DNS_HARD: perm_dns();
+  case 1:
+    if (!ips->len) temp_dns();
+  }
+  if (!ips->len) perm_nomx();
+}
+
+/* Connect to ip, skipping it while tcpto remembers it as down, and tell
+ * tcpto how it went: 1 connected (smtpfd is the connection), 0 not. */
+static int attempt(const unsigned char ip[4], unsigned int port)
+{
+  int known, timedout;
+
+  if (tcpto_skip(ip, &known)) return 0;
+  smtpfd = socket(AF_INET, SOCK_STREAM, 0);
+  if (smtpfd == -1) temp_oserr();
+  if (timed_connect(smtpfd, ip, port) == 0) {
+    tcpto_result(ip, 0, known); /* a table that cannot be updated changes nothing here */
+    return 1;
+  }
+  timedout = errno == ETIMEDOUT;
+  tcpto_result(ip, timedout, known);
+  close(smtpfd);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
-  static str routes = STR_INIT;
+  static str routes = STR_INIT, greetfail = STR_INIT;
+  static struct dns_iplist ips = DNS_IPLIST_INIT;
   unsigned long long port = PORT_SMTP;
+  unsigned int prefme = PREF_NONE;
   char *relay;
-  const char *target;
-  int flagalias, flagallaliases = 1, me;
-  ip4 ip;
+  int flagalias, flagallaliases = 1;
 
   io_init(&out_b, io_write, 1, outspace, sizeof outspace);
   sig_ignore(SIGPIPE);
@@ -559,8 +598,8 @@ int main(int argc, char **argv)
   if (control_rldef(&helohost, "control/helohost", 1, 0) != 1) temp_control();
   if (control_readfile(&routes, "control/smtproutes", 0) == -1) temp_control();
 
-  target = argv[1];
-  relay = route_for(&routes, target);
+  if (!str_copys(&host, argv[1])) temp_nomem();
+  relay = route_for(&routes, argv[1]);
   if (relay && !*relay) relay = 0;
   if (relay) {
     char *colon = strchr(relay, ':');
@@ -569,11 +608,16 @@ int main(int argc, char **argv)
       num_scan(colon + 1, strlen(colon + 1), &port);
       if (port > 65535) temp_control();
     }
-    target = relay;
+    if (!str_copys(&host, relay)) temp_nomem();
   }
 
   addrmangle(&sender, argv[2], &flagalias, 0);
   if (has_break(&sender)) perm_senderbreak();
+
+  switch (ipme_init()) {
+  case 0: temp_nomem();
+  case -1: temp_oserr();
+  }
 
   nrecips = (size_t)argc - 3;
   recips = calloc(nrecips, sizeof *recips);
@@ -583,21 +627,33 @@ int main(int argc, char **argv)
     if (!flagalias) flagallaliases = 0;
   }
 
-  /* Without a resolver only an address literal can be reached. */
-  if (!ip4_literal(target, &ip)) temp_dns();
+  lookup(&ips, relay != 0);
 
-  me = ipme_is(&ip);
-  if (me == -1) temp_oserr();
-  /* The address stands for the host's best exchanger: if that is this
-   * host, the mail would loop back, unless it goes through a route or
-   * every recipient is an alias. */
-  if (me && !relay && !flagallaliases) perm_ambigmx();
+  /* Mail sent to this host, or to an exchanger no better than it, would
+   * come back here: only the exchangers better than this host are
+   * tried, unless the mail follows a route or every recipient's domain
+   * is an alias, as in qmail-1.03. */
+  if (!relay && !flagallaliases)
+    for (size_t i = 0; i < ips.len; ++i)
+      if (ipme_is(ips.ix[i].ip) == 1 && ips.ix[i].pref < prefme) prefme = ips.ix[i].pref;
+  if (ips.ix[0].pref >= prefme) perm_ambigmx();
 
-  smtpfd = socket(AF_INET, SOCK_STREAM, 0);
-  if (smtpfd == -1) temp_oserr();
-  if (timed_connect(smtpfd, &ip, (unsigned int)port) == -1) temp_noconn();
-  partner = ip;
-  io_init(&smtpto, timed_write, smtpfd, tospace, sizeof tospace);
-  io_init(&smtpfrom, timed_read, smtpfd, fromspace, sizeof fromspace);
-  smtp();
+  /* Best first, MAXTRY addresses at most. A server that greets with
+   * anything but 220 is left for the next one; when none is left, its
+   * greeting is the report. */
+  for (size_t i = 0; i < ips.len && i < MAXTRY && ips.ix[i].pref < prefme; ++i) {
+    if (!attempt(ips.ix[i].ip, (unsigned int)port)) continue;
+    memcpy(partner, ips.ix[i].ip, 4);
+    io_init(&smtpto, timed_write, smtpfd, tospace, sizeof tospace);
+    io_init(&smtpfrom, timed_read, smtpfd, fromspace, sizeof fromspace);
+    if (smtpcode() == 220) smtp();
+    sayquit();
+    report(&greetfail, "ZConnected to ", " but greeting failed");
+    close(smtpfd);
+  }
+  if (greetfail.len) {
+    outb(greetfail.s, greetfail.len);
+    zerodie();
+  }
+  temp_noconn();
 }

@@ -804,8 +804,18 @@ static void del_done(int c, char letter, const char *mtext, size_t mlen)
     if (letter != 'K' && letter != 'Z' && letter != 'D') o = MANGLED;
     else if (k->rcptreports > 1) o = MANGLED;
     else if (letter == 'Z' || letter == 'D') {
+      size_t keep = mlen;
       o = letter == 'Z' ? DEFERRED : FAILED;
-      if (!str_cat(&text, mtext, mlen)) goto oom;
+      if (k->rcptreports && (k->rcptletter == 's' || k->rcptletter == 'h')) {
+        /* As qmail-1.03's qmail-rspawn: a rejected recipient's letter
+         * decides (a 4xx RCPT then "Giving up" is a deferral), and its
+         * text comes first, followed by the message report's text unless
+         * that one is milder (h then Z). */
+        o = k->rcptletter == 's' ? DEFERRED : FAILED;
+        if (!str_catstr(&text, &k->rcpttext)) goto oom;
+        if (k->rcptletter == 'h' && letter == 'Z') keep = 0;
+      }
+      if (!str_cat(&text, mtext, keep)) goto oom;
     } else if (!k->rcptreports) {
       /* No word on the recipient: fine from qmail-lspawn, which sends
        * none; from qmail-rspawn it cannot count as delivered. */

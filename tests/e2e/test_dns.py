@@ -23,6 +23,7 @@ from harness import Q
 # ---- the zone -------------------------------------------------------------
 
 BIG_MX = 90  # exchangers of big.test: about 3300 bytes of answer
+DNS_MXMAX = 64  # src/dns.h: dns_mxip keeps the best 64 addresses
 
 
 def zone():
@@ -220,13 +221,19 @@ class TestMx(DnsCase):
         self.assertEqual(len(firsts), 4)
 
     def check_big(self, out):
+        """The whole oversize answer was read (every exchanger of the best
+        preferences is there); dns_mxip stops at DNS_MXMAX addresses."""
         lines = out.splitlines()
-        self.assertEqual(len(lines), BIG_MX)
+        self.assertEqual(len(lines), min(BIG_MX, DNS_MXMAX))
         want = big_expected()
         prefs = [int(l.split()[1]) for l in lines]
         self.assertEqual(prefs, sorted(prefs))
         for pref, ips in want.items():
-            self.assertEqual({l for l in lines if int(l.split()[1]) == pref}, ips)
+            got = {l for l in lines if int(l.split()[1]) == pref}
+            if pref < prefs[-1]:
+                self.assertEqual(got, ips)
+            else:
+                self.assertLessEqual(got, ips)
 
     def test_big_mx_over_tcp_after_truncation(self):
         with Namespace(FAST, [('127.0.0.1', ('truncate',))]) as ns:

@@ -19,12 +19,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "date822.h"
 #include "env.h"
 #include "io.h"
 #include "netstring.h"
 #include "num.h"
 #include "qq.h"
+#include "received.h"
 #include "sig.h"
 #include "str.h"
 
@@ -61,19 +61,6 @@ static ssize_t net_read(int fd, void *buf, size_t len)
 static qq q; /* large buffers: not on the stack */
 static int flagok = 1; /* every address was acceptable */
 
-/* Append s to sa with every byte but letters, digits and . @ % + / = : -
- * [ ] turned into '?': the Received line carries no client-chosen syntax. */
-static void safecat(str *sa, const char *s)
-{
-  static const char safe[] = ".@%+/=:-[]";
-  for (; *s; ++s) {
-    char c = *s;
-    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             strchr(safe, c);
-    if (!str_putc(sa, ok ? c : '?')) resources();
-  }
-}
-
 static void received(void)
 {
   static str line = STR_INIT;
@@ -86,17 +73,7 @@ static void received(void)
   if (!remoteip) remoteip = "unknown";
   if (!local) local = env_get("TCPLOCALIP");
   if (!local) local = "unknown";
-  if (!str_cats(&line, "Received: from ")) resources();
-  safecat(&line, remotehost);
-  if (!str_cats(&line, " (")) resources();
-  if (remoteinfo) {
-    safecat(&line, remoteinfo);
-    if (!str_putc(&line, '@')) resources();
-  }
-  safecat(&line, remoteip);
-  if (!str_cats(&line, ")\n  by ")) resources();
-  safecat(&line, local);
-  if (!str_cats(&line, " with QMQP; ") || !date822_cat(&line, time(0)) || !str_putc(&line, '\n'))
+  if (!received_line(&line, "QMQP", local, remoteip, remotehost, remoteinfo, 0, time(0)))
     resources();
   qq_put(&q, line.s, line.len);
 }

@@ -15,22 +15,18 @@
  * MESSAGE_MAX); none of them is reported to the client.
  * Touches: reads QMAILHOME/control (me, rcpthosts, morercpthosts.cdb,
  * databytes); runs QMAILHOME/bin/qmail-queue; writes nothing else. */
-#include <errno.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "auto.h"
-#include "cdb.h"
 #include "control.h"
-#include "date822.h"
+#include "rcpthosts.h"
+#include "received.h"
 #include "env.h"
-#include "fd.h"
 #include "io.h"
 #include "netstring.h"
 #include "num.h"
-#include "open.h"
 #include "qq.h"
 #include "sig.h"
 #include "str.h"
@@ -116,61 +112,9 @@ static void respond(const char *text)
 
 /* ---- Configuration ---- */
 
-/* A sorted list of lower-cased control-file lines. */
-struct set {
-  const char **v;
-  size_t n;
-};
-
-struct key {
-  const char *s;
-  size_t len;
-};
-
-static void lower(char *s, size_t len)
-{
-  for (size_t i = 0; i < len; ++i)
-    if (s[i] >= 'A' && s[i] <= 'Z') s[i] = (char)(s[i] + 32);
-}
-
-static int cmp_lines(const void *a, const void *b)
-{
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int cmp_key(const void *k, const void *e)
-{
-  const struct key *key = k;
-  const char *entry = *(const char *const *)e;
-  size_t elen = strlen(entry);
-  int c = memcmp(key->s, entry, key->len < elen ? key->len : elen);
-  if (c) return c;
-  return (key->len > elen) - (key->len < elen);
-}
-
-static str rh = STR_INIT;
-static struct set rhset;
-static int rhok;
-static int mrhfd = -1;
-static struct cdb mrh;
 static unsigned long long databytes;
 static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
 static size_t relaylen;
-
-/* Index the NUL-terminated lines of rcpthosts (lower-casing them). */
-static void rh_load(void)
-{
-  size_t count = 0, k = 0;
-
-  lower(rh.s, rh.len);
-  for (size_t i = 0; i < rh.len; ++i)
-    if (!rh.s[i]) ++count;
-  rhset.v = malloc((count ? count : 1) * sizeof *rhset.v);
-  if (!rhset.v) resources();
-  for (size_t i = 0; i < rh.len; i += strlen(rh.s + i) + 1) rhset.v[k++] = rh.s + i;
-  rhset.n = count;
-  qsort(rhset.v, rhset.n, sizeof *rhset.v, cmp_lines);
-}
 
 static void setup(void)
 {
@@ -178,15 +122,7 @@ static void setup(void)
 
   if (chdir(auto_qmail) == -1) resources();
   if (control_init() == -1) resources();
-  /* rcpthosts, and morercpthosts.cdb only when rcpthosts exists. */
-  rhok = control_readfile(&rh, "control/rcpthosts", 0);
-  if (rhok == -1) resources();
-  if (rhok) {
-    rh_load();
-    mrhfd = open_read("control/morercpthosts.cdb");
-    if (mrhfd == -1 && errno != ENOENT) resources();
-    if (mrhfd != -1 && (fd_cloexec(mrhfd, 1) == -1 || cdb_init(&mrh, mrhfd) == -1)) resources();
-  }
+  if (rcpthosts_init() == -1) resources();
   relayclient = env_get("RELAYCLIENT");
   relaylen = relayclient ? strlen(relayclient) : 0;
 
@@ -204,36 +140,12 @@ static void setup(void)
   if (!local) local = "unknown";
 }
 
-/* 1 if rcpthosts allows the address (len bytes at addr): its host part,
- * lower-cased, or one of the host's suffixes starting at a '.', is listed
- * in rcpthosts or morercpthosts.cdb. No '@', or no rcpthosts: allowed. */
-static str host = STR_INIT;
-
+/* rcpthosts_ok, with its trouble ending the session. */
 static int rcpthosts(const char *addr, size_t len)
 {
-  const char *at = 0;
-  struct key key;
-
-  if (!rhok) return 1;
-  for (size_t i = 0; i < len; ++i)
-    if (addr[i] == '@') at = addr + i;
-  if (!at) return 1;
-  if (!str_copy(&host, at + 1, len - (size_t)(at + 1 - addr))) resources();
-  lower(host.s, host.len);
-  for (size_t j = 0; j < host.len; ++j)
-    if (!j || host.s[j] == '.') {
-      key.s = host.s + j;
-      key.len = host.len - j;
-      if (bsearch(&key, rhset.v, rhset.n, sizeof *rhset.v, cmp_key)) return 1;
-    }
-  if (mrhfd != -1)
-    for (size_t j = 0; j < host.len; ++j)
-      if (!j || host.s[j] == '.') {
-        int r = cdb_find(&mrh, host.s + j, host.len - j);
-        if (r == -1) resources();
-        if (r) return 1;
-      }
-  return 0;
+  int r = rcpthosts_ok(addr, len);
+  if (r == -1) resources();
+  return r;
 }
 
 /* ---- One package ---- */
@@ -242,35 +154,10 @@ static qq q; /* large buffers: not on the stack */
 static unsigned long long bytes; /* message bytes given to qmail-queue */
 static int toobig;               /* they went past databytes */
 
-/* Append s to sa with every byte but letters, digits and . @ % + / = : -
- * [ ] turned into '?': the Received line carries no client-chosen syntax. */
-static void safecat(str *sa, const char *s)
-{
-  static const char safe[] = ".@%+/=:-[]";
-  for (; *s; ++s) {
-    char c = *s;
-    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             strchr(safe, c);
-    if (!str_putc(sa, ok ? c : '?')) resources();
-  }
-}
-
 static void received(void)
 {
   static str line = STR_INIT;
-
-  line.len = 0;
-  if (!str_cats(&line, "Received: from ")) resources();
-  safecat(&line, remotehost);
-  if (!str_cats(&line, " (")) resources();
-  if (remoteinfo) {
-    safecat(&line, remoteinfo);
-    if (!str_putc(&line, '@')) resources();
-  }
-  safecat(&line, remoteip);
-  if (!str_cats(&line, ")\n  by ")) resources();
-  safecat(&line, local);
-  if (!str_cats(&line, " with QMTP; ") || !date822_cat(&line, time(0)) || !str_putc(&line, '\n'))
+  if (!received_line(&line, "QMTP", local, remoteip, remotehost, remoteinfo, 0, time(0)))
     resources();
   qq_put(&q, line.s, line.len);
 }

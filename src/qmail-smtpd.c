@@ -12,26 +12,24 @@
  * timeoutsmtpd, rcpthosts, morercpthosts.cdb, badmailfrom, databytes);
  * runs QMAILHOME/bin/qmail-queue; writes nothing else. */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "auto.h"
-#include "cdb.h"
 #include "control.h"
+#include "ctlset.h"
+#include "ipme.h"
+#include "rcpthosts.h"
+#include "received.h"
 #include "date822.h"
 #include "env.h"
-#include "fd.h"
 #include "io.h"
 #include "num.h"
-#include "open.h"
 #include "qq.h"
 #include "sig.h"
 #include "smtpcmd.h"
@@ -130,70 +128,11 @@ static void die_control(void) { die("421 unable to read controls (#4.3.0)\r\n");
 
 /* ---- Configuration ---- */
 
-/* A sorted list of lower-cased control-file lines. */
-struct set {
-  const char **v;
-  size_t n;
-};
-
-struct key {
-  const char *s;
-  size_t len;
-};
-
-static void lower(char *s, size_t len)
-{
-  for (size_t i = 0; i < len; ++i)
-    if (s[i] >= 'A' && s[i] <= 'Z') s[i] = (char)(s[i] + 32);
-}
-
-static int cmp_lines(const void *a, const void *b)
-{
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int cmp_key(const void *k, const void *e)
-{
-  const struct key *key = k;
-  const char *entry = *(const char *const *)e;
-  size_t elen = strlen(entry);
-  int c = memcmp(key->s, entry, key->len < elen ? key->len : elen);
-  if (c) return c;
-  return (key->len > elen) - (key->len < elen);
-}
-
-/* Index the NUL-terminated lines of a control file (lower-casing them in
- * place); lines must outlive the set. */
-static void set_load(struct set *s, str *lines)
-{
-  size_t count = 0, k = 0;
-
-  lower(lines->s, lines->len);
-  for (size_t i = 0; i < lines->len; ++i)
-    if (!lines->s[i]) ++count;
-  s->v = malloc((count ? count : 1) * sizeof *s->v);
-  if (!s->v) die_nomem();
-  for (size_t i = 0; i < lines->len; i += strlen(lines->s + i) + 1) s->v[k++] = lines->s + i;
-  s->n = count;
-  qsort(s->v, s->n, sizeof *s->v, cmp_lines);
-}
-
-/* 1 if the set holds the len bytes at s, which must be lower case. */
-static int set_has(const struct set *s, const char *buf, size_t len)
-{
-  struct key key;
-  key.s = buf;
-  key.len = len;
-  return bsearch(&key, s->v, s->n, sizeof *s->v, cmp_key) != 0;
-}
-
 static str greeting = STR_INIT, liphost = STR_INIT;
 static int liphostok;
-static str rh = STR_INIT, bmf = STR_INIT;
-static struct set rhset, bmfset;
-static int rhok, bmfok;
-static int mrhfd = -1;
-static struct cdb mrh;
+static str bmf = STR_INIT;
+static struct ctlset bmfset;
+static int bmfok;
 static unsigned long long databytes;
 static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
 
@@ -208,21 +147,10 @@ static void setup(void)
   if (control_readint(&timeout, "control/timeoutsmtpd") == -1) die_control();
   if (!timeout) timeout = 1;
 
-  /* rcpthosts, and morercpthosts.cdb only when rcpthosts exists. */
-  rhok = control_readfile(&rh, "control/rcpthosts", 0);
-  if (rhok == -1) die_control();
-  if (rhok) {
-    set_load(&rhset, &rh);
-    mrhfd = open_read("control/morercpthosts.cdb");
-    if (mrhfd == -1 && errno != ENOENT) die_control();
-    if (mrhfd != -1) {
-      if (fd_cloexec(mrhfd, 1) == -1 || cdb_init(&mrh, mrhfd) == -1) die_control();
-    }
-  }
-
+  if (rcpthosts_init() == -1) die_control();
   bmfok = control_readfile(&bmf, "control/badmailfrom", 0);
   if (bmfok == -1) die_control();
-  if (bmfok) set_load(&bmfset, &bmf);
+  if (bmfok && !ctlset_load(&bmfset, &bmf)) die_nomem();
 
   if (control_readint(&databytes, "control/databytes") == -1) die_control();
   x = env_get("DATABYTES");
@@ -237,39 +165,6 @@ static void setup(void)
   if (!remotehost) remotehost = "unknown";
   remoteinfo = env_get("TCPREMOTEINFO");
   relayclient = env_get("RELAYCLIENT");
-}
-
-/* This host's IPv4 addresses, from the interface list (as qmail's ipme). */
-static unsigned char (*ipme)[4];
-static size_t ipmelen;
-
-static int ipme_init(void)
-{
-  struct ifaddrs *list, *i;
-  size_t n = 0;
-
-  if (getifaddrs(&list) == -1) return -1;
-  for (i = list; i; i = i->ifa_next)
-    if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) ++n;
-  ipme = malloc((n ? n : 1) * sizeof *ipme);
-  if (!ipme) {
-    freeifaddrs(list);
-    die_nomem();
-  }
-  for (i = list; i; i = i->ifa_next)
-    if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) {
-      const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)i->ifa_addr;
-      memcpy(ipme[ipmelen++], &sin->sin_addr, 4);
-    }
-  freeifaddrs(list);
-  return 0;
-}
-
-static int ipme_is(const unsigned char ip[4])
-{
-  for (size_t i = 0; i < ipmelen; ++i)
-    if (!memcmp(ipme[i], ip, 4)) return 1;
-  return 0;
 }
 
 /* ---- The session ---- */
@@ -309,34 +204,17 @@ static int bmfcheck(void)
   const char *at;
   if (!bmfok) return 0;
   if (!str_copystr(&scratch, &addr)) die_nomem();
-  lower(scratch.s, scratch.len);
-  if (set_has(&bmfset, scratch.s, scratch.len)) return 1;
+  ctlset_lower(scratch.s, scratch.len);
+  if (ctlset_has(&bmfset, scratch.s, scratch.len)) return 1;
   at = strrchr(scratch.s, '@');
-  return at && set_has(&bmfset, at, scratch.len - (size_t)(at - scratch.s));
+  return at && ctlset_has(&bmfset, at, scratch.len - (size_t)(at - scratch.s));
 }
 
 static int addrallowed(void)
 {
-  const char *at;
-  size_t len;
-
-  if (!rhok) return 1;
-  at = strrchr(addr.s, '@');
-  if (!at) return 1;
-  if (!str_copys(&scratch, at + 1)) die_nomem();
-  lower(scratch.s, scratch.len);
-  len = scratch.len;
-  for (size_t j = 0; j < len; ++j)
-    if (!j || scratch.s[j] == '.')
-      if (set_has(&rhset, scratch.s + j, len - j)) return 1;
-  if (mrhfd != -1)
-    for (size_t j = 0; j < len; ++j)
-      if (!j || scratch.s[j] == '.') {
-        int r = cdb_find(&mrh, scratch.s + j, len - j);
-        if (r == -1) die_control();
-        if (r) return 1;
-      }
-  return 0;
+  int r = rcpthosts_ok(addr.s, addr.len);
+  if (r == -1) die_control();
+  return r;
 }
 
 static void smtp_helo(const char *arg)
@@ -394,37 +272,10 @@ static void smtp_rcpt(const char *arg)
 
 /* Append s to sa with every byte but letters, digits and . @ % + / = : -
  * [ ] turned into '?': the Received line carries no client-chosen syntax. */
-static void safecat(str *sa, const char *s)
-{
-  static const char safe[] = ".@%+/=:-[]";
-  for (; *s; ++s) {
-    char c = *s;
-    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             strchr(safe, c);
-    if (!str_putc(sa, ok ? c : '?')) die_nomem();
-  }
-}
-
 static void received(qq *q)
 {
-  scratch.len = 0;
-  if (!str_cats(&scratch, "Received: from ")) die_nomem();
-  safecat(&scratch, remotehost);
-  if (fakehelo) {
-    if (!str_cats(&scratch, " (HELO ")) die_nomem();
-    safecat(&scratch, helohost.s);
-    if (!str_putc(&scratch, ')')) die_nomem();
-  }
-  if (!str_cats(&scratch, " (")) die_nomem();
-  if (remoteinfo) {
-    safecat(&scratch, remoteinfo);
-    if (!str_putc(&scratch, '@')) die_nomem();
-  }
-  safecat(&scratch, remoteip);
-  if (!str_cats(&scratch, ")\n  by ")) die_nomem();
-  safecat(&scratch, local);
-  if (!str_cats(&scratch, " with SMTP; ") || !date822_cat(&scratch, time(0)) ||
-      !str_putc(&scratch, '\n'))
+  if (!received_line(&scratch, "SMTP", local, remoteip, remotehost, remoteinfo,
+                     fakehelo ? helohost.s : 0, time(0)))
     die_nomem();
   qq_put(q, scratch.s, scratch.len);
 }
@@ -532,7 +383,7 @@ int main(void)
   if (chdir(auto_qmail) == -1) die_control();
   setup();
   dohelo(remotehost);
-  if (ipme_init() == -1) die("421 unable to figure out my IP addresses (#4.3.0)\r\n");
+  if (ipme_init() != 1) die("421 unable to figure out my IP addresses (#4.3.0)\r\n");
   greet("220 ");
   out_s(" ESMTP\r\n");
 

@@ -27,7 +27,7 @@ BOOT = $(patsubst src/boot/%,%,$(wildcard src/boot/*))
 HEADERS = $(wildcard src/*.h)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all lib up users setup check unit test clean
+.PHONY: all lib up users setup check unit fuzz test clean
 .SECONDARY:
 
 all: $(MAINS:%=$(B)/%) $(SCRIPTS:%=$(B)/%) $(BOOT:%=$(B)/boot/%)
@@ -90,6 +90,36 @@ $(B)/tests/%: $(B)/tests/%.o $(B)/libqmail.a
 	$(LD1) -o $@ $< $(B)/libqmail.a
 
 unit: $(UNIT_TESTS:%=$(B)/tests/%)
+
+# Fuzz targets: every tests/fuzz/fuzz_NAME.c is a libFuzzer target built
+# into $(B)/fuzz/fuzz_NAME with clang, against a library whose sources are
+# compiled again with clang and the sanitizers (into $(B)/fuzz/lib, not the
+# gcc-built objects). tests/run builds them with B=build-fuzz and runs each
+# for a bounded time; by hand: $(B)/fuzz/fuzz_NAME -max_total_time=60
+FUZZ_CC = clang -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS = -std=c99 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
+  -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Isrc -I$(B)
+FUZZERS = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz: $(FUZZERS:%=$(B)/fuzz/%)
+
+$(B)/fuzz/.dir:
+	mkdir -p $(B)/fuzz/lib
+	touch $@
+
+$(B)/fuzz/lib/%.o: src/%.c $(HEADERS) | $(B)/fuzz/.dir
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/lib/auto_paths.o: $(B)/auto_paths.c src/auto.h | $(B)/fuzz/.dir
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+# An archive, so that a target takes only the modules it uses.
+$(B)/fuzz/libqmail.a: $(LIBMODS:%=$(B)/fuzz/lib/%.o) $(B)/fuzz/lib/auto_paths.o
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/fuzz/%: tests/fuzz/%.c $(HEADERS) $(B)/fuzz/libqmail.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(B)/fuzz/libqmail.a
 
 test:
 	tests/run

@@ -4,7 +4,7 @@
  *    result is fine as long as nothing reads out of range or hangs.
  * 2. The input is cut into records (klen byte, dlen byte, key, data),
  *    written with cdb_make and read back: every record must be found.
- * Build (not part of the Makefile):
+ * Build: `make fuzz` (tests/run does, with B=build-fuzz), or by hand:
  *   clang -g -O1 -fsanitize=fuzzer,address -Isrc -o fuzz_cdb \
  *     tests/fuzz/fuzz_cdb.c src/cdb.c src/cdbmake.c src/io.c src/str.c src/num.c
  */

@@ -1,0 +1,325 @@
+/* fuzz_pop3cmd.c: libFuzzer target for the POP3 pieces (pop3cmd.h). The
+ * input is taken
+ * 1. as what a client sends, fed whole, a byte at a time and in pieces
+ *    cut at points drawn from the input. Invariants (abort() if not):
+ *    lines come out exactly at the input's LFs; the line kept never
+ *    passes POP3CMD_LINE_MAX + 1 bytes, is overlong exactly when longer
+ *    than POP3CMD_LINE_MAX without its final CR, and is otherwise kept
+ *    byte for byte; verb and argument are what a model of the rules
+ *    gives ("" for an overlong line); on every argument, pop3cmd_msgno,
+ *    pop3cmd_lines and pop3cmd_apop agree with models (numbers saturate,
+ *    never wrap; the APOP name and digest put back together are the
+ *    argument); pop3cmd_wipe leaves nothing of the line;
+ * 2. as a stored message for RETR and for TOP with a line limit drawn
+ *    from the input, encoded whole, a byte at a time and in cut pieces:
+ *    every cutting gives the same bytes, equal to a model's (header whole,
+ *    then at most the limit's lines of body, LF to CR LF, leading dots
+ *    doubled, an unfinished line ended, "\r\n.\r\n" after); no piece
+ *    writes more than POP3MSG_OUTMAX(len) nor the end more than
+ *    POP3MSG_FINISHMAX (buffers of exactly that size, for AddressSanitizer);
+ *    nothing is written once pop3msg_done; and "\r\n.\r\n" occurs in the
+ *    output (the start counting as after CR LF) only at its very end.
+ * Build: make B=build-fuzz fuzz (see the Makefile); by hand:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o fuzz_pop3cmd \
+ *     tests/fuzz/fuzz_pop3cmd.c src/pop3cmd.c src/num.c
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pop3cmd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* ---- a growable byte buffer ---- */
+
+struct buf {
+  char *s;
+  size_t len, cap;
+};
+
+static void put(struct buf *b, const void *p, size_t n)
+{
+  if (!n) return;
+  if (b->len + n > b->cap) {
+    size_t cap = (b->len + n) * 2;
+    char *s = realloc(b->s, cap);
+    if (!s) abort();
+    b->s = s;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->len, p, n);
+  b->len += n;
+}
+
+static int same(const struct buf *a, const struct buf *b)
+{
+  return a->len == b->len && (!a->len || !memcmp(a->s, b->s, a->len));
+}
+
+/* ---- cut points drawn from the input ---- */
+
+struct cutter {
+  uint64_t x;
+};
+
+static uint64_t hash(const uint8_t *d, size_t n)
+{
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
+  return h;
+}
+
+static size_t cut_next(struct cutter *c, size_t left)
+{
+  size_t n;
+  c->x ^= c->x << 13;
+  c->x ^= c->x >> 7;
+  c->x ^= c->x << 17;
+  n = c->x % 8 == 0 ? (size_t)(c->x >> 20) % 4097 : (size_t)(c->x >> 20) % 17;
+  return n > left ? left : n;
+}
+
+enum { WHOLE, BYTES, CUTS };
+
+/* ---- models of the command pieces ---- */
+
+static const char *const verbs[] = {
+  "user", "pass", "apop", "quit", "noop", "stat", "list", "uidl", "top",
+  "retr", "dele", "rset", "last"
+};
+static const enum pop3cmd_verb verbcodes[] = {
+  POP3CMD_USER, POP3CMD_PASS, POP3CMD_APOP, POP3CMD_QUIT, POP3CMD_NOOP,
+  POP3CMD_STAT, POP3CMD_LIST, POP3CMD_UIDL, POP3CMD_TOP, POP3CMD_RETR,
+  POP3CMD_DELE, POP3CMD_RSET, POP3CMD_LAST
+};
+
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+static enum pop3cmd_verb model_verb(const char *s, size_t n, size_t *arg)
+{
+  size_t v = 0, a;
+  while (v < n && s[v] && s[v] != ' ') ++v;
+  for (a = v; a < n && s[a] == ' '; ++a) continue;
+  *arg = a;
+  for (size_t i = 0; i < sizeof verbs / sizeof *verbs; ++i) {
+    size_t k;
+    if (strlen(verbs[i]) != v) continue;
+    for (k = 0; k < v && lower(s[k]) == verbs[i][k]; ++k) continue;
+    if (k == v) return verbcodes[i];
+  }
+  return POP3CMD_UNKNOWN;
+}
+
+/* Leading digits of s: how many, and their value (saturating). */
+static size_t digits(const char *s, unsigned long long *v)
+{
+  size_t i = 0;
+  *v = 0;
+  for (; s[i] >= '0' && s[i] <= '9'; ++i) {
+    unsigned d = (unsigned)(s[i] - '0');
+    *v = *v > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : *v * 10 + d;
+  }
+  return i;
+}
+
+static void check_arg(char *arg, size_t count)
+{
+  unsigned long long v, lines = 12345;
+  size_t idx = (size_t)-1, n = digits(arg, &v), i;
+  int r = pop3cmd_msgno(arg, count, &idx);
+
+  if (!n) {
+    if (r != POP3CMD_NUM_SYNTAX) abort();
+  } else if (!v) {
+    if (r != POP3CMD_NUM_ZERO) abort();
+  } else if (v > count) {
+    if (r != POP3CMD_NUM_TOOBIG) abort();
+  } else if (r != POP3CMD_NUM_OK || idx != v - 1 || idx >= count) {
+    abort();
+  }
+
+  for (i = n; arg[i] == ' '; ++i) continue;
+  n = digits(arg + i, &v);
+  r = pop3cmd_lines(arg, &lines);
+  if (r != (n > 0) || (r && lines != v)) abort();
+
+  {
+    size_t len = strlen(arg);
+    char *copy = malloc(len + 1), *name = 0, *digest = 0;
+    const char *sp = strchr(arg, ' ');
+    if (!copy) abort();
+    memcpy(copy, arg, len + 1);
+    r = pop3cmd_apop(copy, &name, &digest);
+    if (r != (sp != 0)) abort();
+    if (r) {
+      size_t nl = (size_t)(sp - arg);
+      if (name != copy || strlen(name) != nl || memcmp(name, arg, nl)) abort();
+      if (digest != copy + nl + 1 || strcmp(digest, sp + 1)) abort();
+    }
+    free(copy);
+  }
+}
+
+/* ---- command lines ---- */
+
+static struct pop3cmd cmd;
+
+static void check_line(const uint8_t *raw, size_t n, size_t count)
+{
+  size_t strip = n && raw[n - 1] == '\r' ? n - 1 : n, aoff;
+  int overlong = strip > POP3CMD_LINE_MAX;
+  char *arg = 0;
+  enum pop3cmd_verb v;
+
+  if (pop3cmd_overlong(&cmd) != overlong) abort();
+  if (cmd.len > POP3CMD_LINE_MAX + 1) abort();
+  if (!overlong && (cmd.len != strip || memcmp(cmd.line, raw, strip))) abort();
+  if (overlong && (cmd.len != POP3CMD_LINE_MAX + 1 || memcmp(cmd.line, raw, cmd.len))) abort();
+  v = pop3cmd_verb(&cmd, &arg);
+  if (v != model_verb(cmd.line, cmd.len, &aoff) || !arg) abort();
+  if (overlong) {
+    if (*arg) abort();
+  } else if (arg != cmd.line + aoff || strlen(arg) > POP3CMD_LINE_MAX) {
+    abort();
+  }
+  check_arg(arg, count);
+  if (overlong && *arg) abort(); /* apop must not have written into "" */
+}
+
+static void run_lines(const uint8_t *in, size_t n, int mode, uint64_t seed)
+{
+  struct cutter c;
+  size_t pos = 0, linestart = 0, count = (size_t)(seed >> 40) % 1000;
+
+  c.x = seed | 1;
+  pop3cmd_init(&cmd);
+  while (pos < n) {
+    size_t len = mode == WHOLE ? n - pos : mode == BYTES ? 1 : cut_next(&c, n - pos);
+    size_t used = (size_t)-1;
+    const uint8_t *lf = memchr(in + pos, '\n', len);
+    int r = pop3cmd_feed(&cmd, (const char *)in + pos, len, &used);
+
+    if (r == POP3CMD_MORE) {
+      if (lf || used != len) abort();
+    } else if (r == POP3CMD_LINE) {
+      if (!lf || used != (size_t)(lf - (in + pos)) + 1) abort();
+    } else {
+      abort();
+    }
+    if (cmd.len > POP3CMD_LINE_MAX + 1) abort();
+    pos += used;
+    if (r == POP3CMD_LINE) {
+      check_line(in + linestart, pos - 1 - linestart, count);
+      linestart = pos;
+      if ((seed >> (pos % 61)) & 1) { /* a password: wiped */
+        pop3cmd_wipe(&cmd);
+        for (size_t i = 0; i < sizeof cmd.line; ++i)
+          if (cmd.line[i]) abort();
+        if (cmd.len) abort();
+      }
+    }
+  }
+}
+
+/* ---- RETR and TOP ---- */
+
+static void model_msg(const uint8_t *in, size_t n, int limited, unsigned long long lines,
+                      struct buf *out, int *done)
+{
+  size_t start = 0;
+  int inheader = 1;
+
+  out->len = 0;
+  *done = 0;
+  while (start < n) {
+    const uint8_t *lf = memchr(in + start, '\n', n - start);
+    size_t end = lf ? (size_t)(lf - in) : n;
+    if (limited && !inheader) {
+      if (!lines) {
+        *done = 1;
+        break;
+      }
+      --lines;
+    }
+    if (end == start && lf) inheader = 0;
+    if (end > start && in[start] == '.') put(out, ".", 1);
+    put(out, in + start, end - start);
+    put(out, "\r\n", 2);
+    start = lf ? end + 1 : n;
+  }
+  put(out, "\r\n.\r\n", 5);
+}
+
+static void encode(const uint8_t *in, size_t n, int mode, uint64_t seed, int limited,
+                   unsigned long long lines, struct buf *out, int *done)
+{
+  struct pop3msg m;
+  struct cutter c;
+  size_t pos = 0;
+  char *fin;
+
+  c.x = seed | 1;
+  out->len = 0;
+  pop3msg_init(&m, limited, lines);
+  while (pos < n || mode == CUTS) {
+    size_t len = mode == WHOLE ? n : mode == BYTES ? 1 : cut_next(&c, n - pos);
+    size_t max = POP3MSG_OUTMAX(len), w;
+    int was_done = pop3msg_done(&m);
+    char *o = malloc(max ? max : 1);
+    if (!o) abort();
+    w = pop3msg_encode(&m, (const char *)in + pos, len, o);
+    if (w > max || (was_done && w)) abort();
+    if (was_done && !pop3msg_done(&m)) abort();
+    put(out, o, w);
+    free(o);
+    pos += len;
+    if (mode == CUTS && pos == n) break;
+  }
+  *done = pop3msg_done(&m);
+  fin = malloc(POP3MSG_FINISHMAX);
+  if (!fin) abort();
+  {
+    size_t w = pop3msg_finish(&m, fin);
+    if (w > POP3MSG_FINISHMAX) abort();
+    put(out, fin, w);
+  }
+  free(fin);
+}
+
+static void check_end(const struct buf *out)
+{
+  for (size_t i = 0; i + 3 <= out->len; ++i) {
+    int bol = i == 0 || (i >= 2 && out->s[i - 2] == '\r' && out->s[i - 1] == '\n');
+    if (bol && !memcmp(out->s + i, ".\r\n", 3) && i + 3 != out->len) abort();
+  }
+  if (out->len < 5 || memcmp(out->s + out->len - 5, "\r\n.\r\n", 5)) abort();
+}
+
+static void messages(const uint8_t *in, size_t n, uint64_t seed)
+{
+  static struct buf out[3], expect;
+  size_t nlines = 0;
+  int done[3], edone;
+
+  for (size_t i = 0; i < n; ++i) nlines += in[i] == '\n';
+  for (int limited = 0; limited <= 2; ++limited) {
+    /* No limit; a limit around the message's length; the largest. */
+    unsigned long long lines = limited == 1 ? (seed >> 7) % (nlines + 3) : ULLONG_MAX;
+    for (int mode = WHOLE; mode <= CUTS; ++mode)
+      encode(in, n, mode, seed >> 3, limited != 0, lines, &out[mode], &done[mode]);
+    if (!same(&out[WHOLE], &out[BYTES]) || !same(&out[WHOLE], &out[CUTS])) abort();
+    if (done[WHOLE] != done[BYTES] || done[WHOLE] != done[CUTS]) abort();
+    model_msg(in, n, limited != 0, lines, &expect, &edone);
+    if (!same(&out[WHOLE], &expect) || done[WHOLE] != edone) abort();
+    check_end(&out[WHOLE]);
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  uint64_t seed = hash(data, size);
+  for (int mode = WHOLE; mode <= CUTS; ++mode) run_lines(data, size, mode, seed);
+  messages(data, size, seed);
+  return 0;
+}

@@ -1,0 +1,260 @@
+/* fuzz_smtpcmd.c: libFuzzer target for the SMTP command reader and the
+ * envelope address parser (smtpcmd.h). The input is what a client sends
+ * (as it is, and again with bytes 0xf0 and up standing for pieces such as
+ * "MAIL FROM:<" or "@[127.0.0.1]"), fed whole, a byte at a time and in pieces cut at points drawn from the
+ * input (empty feeds too). Invariants (abort() if not):
+ *  - a feed takes bytes up to and including the first LF (all of them,
+ *    with SMTPCMD_MORE, when there is none), so lines come out exactly
+ *    where the input has its LFs, whatever the cutting;
+ *  - the line kept never passes SMTPCMD_LINE_MAX + 1 bytes; a line is
+ *    overlong exactly when it is longer than SMTPCMD_LINE_MAX without its
+ *    CR, and otherwise kept byte for byte (its one final CR dropped);
+ *  - the verb and argument are what a model of the rules in smtpcmd.h
+ *    gives (C string, verb to the first space, case-insensitive, spaces
+ *    skipped); an overlong line's argument is "";
+ *  - the address parsed from every line's argument (whatever the verb) is
+ *    NUL-terminated with no NUL inside, no longer than the argument, and
+ *    accepted exactly when at most SMTPCMD_ADDR_MAX bytes; with a
+ *    liphost, an address changes only by its "[d.d.d.d]" host of a local
+ *    IP becoming liphost;
+ *  - smtpcmd_iplit agrees with a model on every host seen and on slices
+ *    of the input.
+ * Build: make B=build-fuzz fuzz (see the Makefile); by hand:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o fuzz_smtpcmd \
+ *     tests/fuzz/fuzz_smtpcmd.c src/smtpcmd.c src/str.c src/num.c
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "smtpcmd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* ---- cut points drawn from the input ---- */
+
+struct cutter {
+  uint64_t x;
+};
+
+static uint64_t hash(const uint8_t *d, size_t n)
+{
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
+  return h;
+}
+
+static size_t cut_next(struct cutter *c, size_t left)
+{
+  size_t n;
+  c->x ^= c->x << 13;
+  c->x ^= c->x >> 7;
+  c->x ^= c->x << 17;
+  n = c->x % 8 == 0 ? (size_t)(c->x >> 20) % 4097 : (size_t)(c->x >> 20) % 17;
+  return n > left ? left : n;
+}
+
+/* ---- models ---- */
+
+static const char *const verbs[] = {
+  "helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "vrfy", "help", "quit"
+};
+static const enum smtpcmd_verb verbcodes[] = {
+  SMTPCMD_HELO, SMTPCMD_EHLO, SMTPCMD_MAIL, SMTPCMD_RCPT, SMTPCMD_DATA,
+  SMTPCMD_RSET, SMTPCMD_NOOP, SMTPCMD_VRFY, SMTPCMD_HELP, SMTPCMD_QUIT
+};
+
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+/* The verb of the n bytes at s (a line as kept); *arg is the offset of
+ * the argument, which runs to the first NUL or n. */
+static enum smtpcmd_verb model_verb(const char *s, size_t n, size_t *arg)
+{
+  size_t v = 0, a;
+  while (v < n && s[v] && s[v] != ' ') ++v;
+  for (a = v; a < n && s[a] == ' '; ++a) continue;
+  *arg = a;
+  for (size_t i = 0; i < sizeof verbs / sizeof *verbs; ++i) {
+    size_t k;
+    if (strlen(verbs[i]) != v) continue;
+    for (k = 0; k < v && lower(s[k]) == verbs[i][k]; ++k) continue;
+    if (k == v) return verbcodes[i];
+  }
+  return SMTPCMD_UNKNOWN;
+}
+
+/* "[d.d.d.d]", each d one or more digits worth at most 255. */
+static int model_iplit(const char *h, size_t n, unsigned char ip[4])
+{
+  size_t i = 1;
+  if (n < 2 || h[0] != '[' || h[n - 1] != ']') return 0;
+  for (int part = 0; part < 4; ++part) {
+    unsigned v = 0, digits = 0;
+    if (part) {
+      if (i >= n - 1 || h[i] != '.') return 0;
+      ++i;
+    }
+    while (i < n - 1 && h[i] >= '0' && h[i] <= '9') {
+      v = v * 10 + (unsigned)(h[i] - '0');
+      if (v > 255) v = 256; /* stays too big */
+      ++digits;
+      ++i;
+    }
+    if (!digits || v > 255) return 0;
+    ip[part] = (unsigned char)v;
+  }
+  return i == n - 1;
+}
+
+static void check_iplit(const char *h, size_t n)
+{
+  unsigned char a[4], b[4];
+  int r = smtpcmd_iplit(h, n, a);
+  if (r != model_iplit(h, n, b)) abort();
+  if (r && memcmp(a, b, 4)) abort();
+}
+
+/* ---- addresses ---- */
+
+static str liphost = STR_INIT;
+
+static int islocal(const unsigned char ip[4]) { return ip[0] == 127 || (ip[0] == 10 && ip[3] == 1); }
+
+static void check_addr(const char *arg)
+{
+  static str plain = STR_INIT, lip = STR_INIT;
+  size_t alen = strlen(arg);
+  int r1 = smtpcmd_addr(arg, &plain, 0, 0);
+  int r2 = smtpcmd_addr(arg, &lip, &liphost, islocal);
+  const char *at;
+
+  if (r1 != 0 && r1 != 1) abort(); /* -1: out of memory, not here */
+  if (r2 != 0 && r2 != 1) abort();
+  if (!plain.s || plain.s[plain.len] || strlen(plain.s) != plain.len) abort();
+  if (!lip.s || lip.s[lip.len] || strlen(lip.s) != lip.len) abort();
+  if (plain.len > alen) abort();
+  if (r1 != (plain.len <= SMTPCMD_ADDR_MAX)) abort();
+  if (r2 != (lip.len <= SMTPCMD_ADDR_MAX)) abort();
+  if (memchr(plain.s, '\n', plain.len)) abort();
+
+  at = strrchr(plain.s, '@');
+  if (at) {
+    size_t hl = plain.len - (size_t)(at + 1 - plain.s);
+    unsigned char ip[4];
+    check_iplit(at + 1, hl);
+    if (smtpcmd_iplit(at + 1, hl, ip) && islocal(ip)) {
+      size_t pre = (size_t)(at + 1 - plain.s);
+      if (lip.len != pre + liphost.len || memcmp(lip.s, plain.s, pre) ||
+          memcmp(lip.s + pre, liphost.s, liphost.len))
+        abort();
+      return;
+    }
+  }
+  if (lip.len != plain.len || memcmp(lip.s, plain.s, plain.len)) abort();
+}
+
+/* ---- lines ---- */
+
+enum { WHOLE, BYTES, CUTS };
+
+static struct smtpcmd cmd; /* large: not on the stack */
+
+static void check_line(const uint8_t *raw, size_t n)
+{
+  size_t strip = n && raw[n - 1] == '\r' ? n - 1 : n;
+  int overlong = strip > SMTPCMD_LINE_MAX;
+  const char *arg = 0;
+  enum smtpcmd_verb v;
+  size_t aoff;
+
+  if (smtpcmd_overlong(&cmd) != overlong) abort();
+  if (cmd.len > SMTPCMD_LINE_MAX + 1) abort();
+  if (!overlong && (cmd.len != strip || memcmp(cmd.line, raw, strip))) abort();
+  if (overlong && (cmd.len != SMTPCMD_LINE_MAX + 1 || memcmp(cmd.line, raw, cmd.len))) abort();
+
+  v = smtpcmd_verb(&cmd, &arg);
+  if (v != model_verb(cmd.line, cmd.len, &aoff)) abort();
+  if (!arg) abort();
+  if (overlong) {
+    if (*arg) abort();
+  } else {
+    if (arg != cmd.line + aoff) abort();
+    if (strlen(arg) > SMTPCMD_LINE_MAX) abort();
+  }
+  check_addr(arg);
+}
+
+static void run(const uint8_t *in, size_t n, int mode, uint64_t seed)
+{
+  struct cutter c;
+  size_t pos = 0, linestart = 0;
+
+  c.x = seed | 1;
+  smtpcmd_init(&cmd);
+  while (pos < n) {
+    size_t len = mode == WHOLE ? n - pos : mode == BYTES ? 1 : cut_next(&c, n - pos);
+    size_t used = (size_t)-1;
+    const uint8_t *lf = memchr(in + pos, '\n', len);
+    int r = smtpcmd_feed(&cmd, (const char *)in + pos, len, &used);
+
+    if (r == SMTPCMD_MORE) {
+      if (lf || used != len) abort();
+    } else if (r == SMTPCMD_LINE) {
+      if (!lf || used != (size_t)(lf - (in + pos)) + 1) abort();
+    } else {
+      abort();
+    }
+    if (cmd.len > SMTPCMD_LINE_MAX + 1) abort();
+    pos += used;
+    if (r == SMTPCMD_LINE) {
+      check_line(in + linestart, pos - 1 - linestart);
+      linestart = pos;
+    }
+  }
+}
+
+static void check(const uint8_t *data, size_t size)
+{
+  uint64_t seed = hash(data, size);
+
+  if (!liphost.s && !str_copys(&liphost, "local.host.example")) abort();
+  for (int mode = WHOLE; mode <= CUTS; ++mode) run(data, size, mode, seed);
+
+  /* The IP literal parser on slices of the input. */
+  for (size_t i = 0; i < size && i < 256; ++i) {
+    if (data[i] != '[') continue;
+    for (size_t j = i + 1; j < size && j - i < 64; ++j)
+      if (data[j] == ']') check_iplit((const char *)data + i, j - i + 1);
+  }
+}
+
+/* Words that matter here, so that the fuzzer need not guess them: the
+ * input is checked as it is, and again with each byte from 0xf0 up
+ * replaced by one of these. */
+static const char *const words[16] = {
+  "MAIL FROM:<", "rcpt to:", "@[127.0.0.1]", "@[10.0.0.2]",
+  "@[256.0.0.1]", ">", "\r\n", "\"",
+  "\\", "<>", "@a,@b:", " ",
+  "HELO ", "[10.9.8.1]", "\t", "x@y"
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  static uint8_t *big;
+  size_t n = 0;
+
+  check(data, size);
+  free(big);
+  big = malloc(size * 13 + 1);
+  if (!big) abort();
+  for (size_t i = 0; i < size; ++i) {
+    if (data[i] >= 0xf0) {
+      size_t w = strlen(words[data[i] - 0xf0]);
+      memcpy(big + n, words[data[i] - 0xf0], w);
+      n += w;
+    } else {
+      big[n++] = data[i];
+    }
+  }
+  check(big, n);
+  return 0;
+}

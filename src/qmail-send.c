@@ -10,8 +10,10 @@
  * record by record with a length cap), control files (bounded readers),
  * and the spawners' results (slot numbers checked, report texts cut at
  * REPORT_MAX, anything malformed defers the delivery). Memory per queued
- * message is one or two schedule entries; per delivery, one recipient
- * and one report, each bounded.
+ * message is one or two schedule entries; per spawner slot, at most
+ * BATCH_MAX recipients and their reports, each bounded; per channel, one
+ * window of at most WINDOW_MAX recipients and WINDOW_BYTES bytes (plus
+ * one record).
  *
  * The algorithm is qmail-1.03's: preprocess todo/N into info/local/
  * remote, deliver each recipient through a spawner with per-recipient
@@ -19,7 +21,12 @@
  * quadratic schedule of sched.h, append permanent failures to bounce/N
  * and send the bounce when the message is done, then have qmail-clean
  * remove the message. Signals: ALRM retries everything now, HUP rereads
- * the control files, TERM finishes the running deliveries and exits. */
+ * the control files, TERM finishes the running deliveries and exits.
+ * Beyond qmail-1.03: a message's remote recipients at one domain go to
+ * qmail-rspawn in one request (one qmail-remote run, one SMTP session),
+ * up to BATCH_MAX of them, unless control/remotebatch is 0. Each keeps
+ * its own delivery number, log lines and checkpoint; concurrencyremote
+ * counts requests (qmail-remote runs), not recipients. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +63,23 @@
 #define REC_MAX 65536        /* longest envelope record read, NUL included */
 #define REPORT_MAX 10000     /* longest report text kept */
 #define DEFAULT_LIFETIME 604800
+#define BATCH_MAX 100        /* recipients in one remote request: the 100
+                                RCPTs an SMTP server must take (RFC 5321) */
+#define WINDOW_MAX 1000      /* recipients grouped into requests at a time */
+#define WINDOW_BYTES 262144  /* ... and their bytes (one more record fits) */
+
+/* qmail-rspawn's limits on a request (src/qmail-rspawn.c): bytes in one
+ * string, recipients, and bytes after the slot. A recipient too long for
+ * one string goes into a request of its own, so that it alone fails;
+ * then BATCH_MAX recipients, the sender and the message number always
+ * fit in a request, as the check below makes sure. */
+#define RSPAWN_STRING_MAX 4000
+#define RSPAWN_RECIPS_MAX 10000
+#define RSPAWN_REQUEST_MAX (1024 * 1024)
+#if BATCH_MAX > RSPAWN_RECIPS_MAX || \
+    (BATCH_MAX + 1) * (RSPAWN_STRING_MAX + 1) + NUM_ULL_DIGITS + 2 > RSPAWN_REQUEST_MAX
+#error "a full batch would not fit in a qmail-rspawn request"
+#endif
 
 #define FD_LOG 0
 #define FD_TOCLEAN 5
@@ -67,6 +91,10 @@ static const char *const chan_status[CHANNELS] = { " local ", " remote " };
 static const unsigned int chan_skip[CHANNELS] = { SCHED_SKIP_LOCAL, SCHED_SKIP_REMOTE };
 static const int chan_fdout[CHANNELS] = { 1, 3 };
 static const int chan_fdin[CHANNELS] = { 2, 4 };
+/* Recipients one request may carry (qmail-lspawn takes one), and the
+ * window a pass groups them in. */
+static const unsigned int chan_batch[CHANNELS] = { 1, BATCH_MAX };
+static const size_t chan_window[CHANNELS] = { 1, WINDOW_MAX };
 
 static time_t recent; /* the time at the top of this round */
 static volatile sig_atomic_t flag_term, flag_alrm, flag_hup;
@@ -147,6 +175,7 @@ static void qsubdir(str *sa, const char *dir, unsigned long long id)
 struct controls {
   str bouncefrom, bouncehost, doublebounceto, doublebouncehost;
   unsigned int conc[CHANNELS];
+  int remotebatch;     /* several remote recipients per request */
   unsigned long long lifetime;
   struct rewrite rw;
 };
@@ -176,6 +205,7 @@ static int controls_read(struct controls *c)
 {
   str locals = STR_INIT, percenthack = STR_INIT, vdoms = STR_INIT, envnoathost = STR_INIT;
   unsigned long long conc[CHANNELS] = { 10, 20 };
+  unsigned long long batch = 1;
   int ok = 0;
 
   c->lifetime = DEFAULT_LIFETIME;
@@ -188,6 +218,9 @@ static int controls_read(struct controls *c)
   if (control_readint(&conc[0], "control/concurrencylocal") == -1) goto done;
   if (control_readint(&conc[1], "control/concurrencyremote") == -1) goto done;
   if (control_readint(&c->lifetime, "control/queuelifetime") == -1) goto done;
+  /* 0 turns batching off; missing, or any other number, leaves it on. */
+  if (control_readint(&batch, "control/remotebatch") == -1) goto done;
+  c->remotebatch = batch != 0;
   if (control_readfile(&locals, "control/locals", 1) == -1) goto done;
   if (control_readfile(&percenthack, "control/percenthack", 0) == -1) goto done;
   if (control_readfile(&vdoms, "control/virtualdomains", 0) == -1) goto done;
@@ -584,8 +617,8 @@ struct job {
   time_t retry;        /* when to try again what is left */
   int dying;           /* past queuelifetime: this is the last try */
   int hiteof;          /* the pass read the whole file */
-  size_t refs;         /* the pass and the deliveries under way */
-  size_t numtodo;      /* deliveries started and not yet done for good */
+  size_t refs;         /* the pass and the requests under way */
+  size_t numtodo;      /* recipients the pass read, not yet done for good */
   str sender;
 };
 
@@ -652,17 +685,31 @@ static void job_close(size_t j)
 
 /* --------------------------------------------------------- deliveries */
 
-struct delivery {
-  int used;
-  size_t job;
+/* One recipient of a request: a delivery in qmail-log(5)'s sense, with
+ * its own number, start and result lines, and checkpoint. */
+struct member {
   unsigned long long delid;
   off_t mpos;          /* where its T is in the channel file */
   str recip;
 };
 
+/* A spawner slot: one request, one run of the delivery agent. */
+struct delivery {
+  int used;
+  size_t job;
+  size_t n;            /* recipients in the request */
+  struct member *m;    /* room for chan_batch[c], in request order */
+};
+
+/* A recipient report (doc/INTERNALS.md) kept until the message report. */
+struct rcptreport {
+  char letter;
+  str text;
+};
+
 struct chan {
   int alive;
-  unsigned int used;           /* deliveries under way */
+  unsigned int used;           /* slots under way: requests, not recipients */
   struct delivery *d;          /* auto_spawn slots */
   str req;                     /* a request not yet written */
   size_t reqpos;
@@ -670,9 +717,8 @@ struct chan {
   unsigned int slotbytes, slot;
   int discard;                 /* for no delivery of ours: skip it */
   str report;                  /* letter and text, up to its NUL */
-  size_t rcptreports;
-  char rcptletter;
-  str rcpttext;
+  size_t rcptreports;          /* so far; stops at one more than the request's */
+  struct rcptreport *rr;       /* the first chan_batch[c] of them */
 };
 
 static struct chan ch[CHANNELS];
@@ -726,44 +772,58 @@ static void comm_flush(int c)
   k->req.len = k->reqpos = 0;
 }
 
-/* Start delivering message job j to recip; 0 out of memory. */
-static int del_start(size_t j, off_t mpos, const char *recip, size_t rlen)
+/* A free slot of channel c (del_avail() was checked). */
+static unsigned int del_free(int c)
+{
+  unsigned int i;
+  for (i = 0; ch[c].d[i].used; ++i) continue;
+  return i;
+}
+
+/* Start the request of slot i of channel c for job j, its recipients
+ * already in d->m[0..d->n); 0 out of memory. */
+static int del_start(int c, unsigned int i, size_t j)
 {
   static str sender = STR_INIT;
   struct job *jo = &jobs[j];
-  int c = jo->chan;
   struct chan *k = &ch[c];
-  struct delivery *d;
-  unsigned int i;
+  struct delivery *d = &k->d[i];
 
-  for (i = 0; k->d[i].used; ++i) continue; /* del_avail() was checked */
-  d = &k->d[i];
-  if (!str_copy(&d->recip, recip, rlen)) return 0;
-  if (!rewrite_sender(&sender, jo->sender.s, jo->sender.len, recip, rlen)) return 0;
+  /* The sender as the first recipient sees it: the same for all of a
+   * request's recipients, as only a VERP sender differs from one
+   * recipient to the next, and its requests carry one each. */
+  if (!rewrite_sender(&sender, jo->sender.s, jo->sender.len, d->m[0].recip.s, d->m[0].recip.len))
+    return 0;
   k->req.len = k->reqpos = 0;
   if (!(str_putc(&k->req, (char)(i >> 8)) && str_putc(&k->req, (char)(i & 255)) &&
         str_catnum(&k->req, jo->id) && str_putc(&k->req, 0) &&
-        str_catstr(&k->req, &sender) && str_putc(&k->req, 0) &&
-        str_cat(&k->req, recip, rlen) && str_putc(&k->req, 0) && str_putc(&k->req, 0))) {
-    k->req.len = 0;
-    return 0;
-  }
+        str_catstr(&k->req, &sender) && str_putc(&k->req, 0)))
+    goto oom;
+  for (size_t r = 0; r < d->n; ++r)
+    if (!(str_catstr(&k->req, &d->m[r].recip) && str_putc(&k->req, 0))) goto oom;
+  if (!str_putc(&k->req, 0)) goto oom; /* the empty string ends the list */
   d->used = 1;
   d->job = j;
-  d->mpos = mpos;
-  d->delid = masterdelid++;
   ++jo->refs;
   ++k->used;
-  log_put("starting delivery ");
-  log_num(d->delid);
-  log_put(": msg ");
-  log_num(jo->id);
-  log_put(chan_to[c]);
-  log_safe(recip, rlen);
-  log_end();
-  del_status();
+  /* Every recipient is a delivery of its own in the log, numbered in
+   * request order, each start followed by a status line as in 1.03. */
+  for (size_t r = 0; r < d->n; ++r) {
+    d->m[r].delid = masterdelid++;
+    log_put("starting delivery ");
+    log_num(d->m[r].delid);
+    log_put(": msg ");
+    log_num(jo->id);
+    log_put(chan_to[c]);
+    log_safe(d->m[r].recip.s, d->m[r].recip.len);
+    log_end();
+    del_status();
+  }
   comm_flush(c);
   return 1;
+oom:
+  k->req.len = 0;
+  return 0;
 }
 
 /* Overwrite the T of a delivered recipient with D, durably. */
@@ -790,83 +850,100 @@ enum outcome { DELIVERED, DEFERRED, FAILED, MANGLED };
 
 static const char too_long[] = "I'm not going to try again; this message has been in the queue too long.\n";
 
-/* A whole result for slot: decide, log, checkpoint, release. */
+/* The fate of one recipient of a request, by the rule of
+ * doc/INTERNALS.md, from its recipient report rep (0 when the spawner
+ * sent none for it) and the message report (letter K, Z or D, and
+ * mtext); what to log and bounce goes into text. */
+static enum outcome del_outcome(int c, const struct rcptreport *rep, char letter,
+                                const char *mtext, size_t mlen, int dying, str *text)
+{
+  enum outcome o;
+
+  for (;;) {
+    text->len = 0;
+    if (letter == 'Z' || letter == 'D') {
+      size_t keep = mlen;
+      o = letter == 'Z' ? DEFERRED : FAILED;
+      if (rep && (rep->letter == 's' || rep->letter == 'h')) {
+        /* As qmail-1.03's qmail-rspawn: a rejected recipient's letter
+         * decides (a 4xx RCPT then "Giving up" is a deferral), and its
+         * text comes first, followed by the message report's text unless
+         * that one is milder (h then Z). */
+        o = rep->letter == 's' ? DEFERRED : FAILED;
+        if (!str_catstr(text, &rep->text)) goto oom;
+        if (rep->letter == 'h' && letter == 'Z') keep = 0;
+      }
+      if (!str_cat(text, mtext, keep)) goto oom;
+    } else if (!rep) {
+      /* No word on the recipient: fine from qmail-lspawn, which sends
+       * none; from qmail-rspawn it cannot count as delivered. */
+      o = c == 0 ? DELIVERED : DEFERRED;
+      if (!str_cat(text, mtext, mlen)) goto oom;
+    } else {
+      o = rep->letter == 'r' ? DELIVERED : rep->letter == 'h' ? FAILED : DEFERRED;
+      if (!str_catstr(text, &rep->text)) goto oom;
+      if (o == DELIVERED && !str_cat(text, mtext, mlen)) goto oom;
+    }
+    if (o == DEFERRED && dying) {
+      o = FAILED;
+      if (!str_cats(text, too_long)) goto oom;
+    }
+    return o;
+  oom:
+    nomem();
+  }
+}
+
+/* A whole result for slot: for each recipient in request order decide,
+ * log, checkpoint; then release the slot. */
 static void del_done(int c, char letter, const char *mtext, size_t mlen)
 {
   static str text = STR_INIT;
   struct chan *k = &ch[c];
   struct delivery *d = &k->d[k->slot];
   struct job *jo = &jobs[d->job];
-  enum outcome o;
+  /* Recipient reports beyond the request's recipients make the whole
+   * result meaningless: which report is whose? */
+  int mangled = (letter != 'K' && letter != 'Z' && letter != 'D') || k->rcptreports > d->n;
 
-  for (;;) {
-    text.len = 0;
-    if (letter != 'K' && letter != 'Z' && letter != 'D') o = MANGLED;
-    else if (k->rcptreports > 1) o = MANGLED;
-    else if (letter == 'Z' || letter == 'D') {
-      size_t keep = mlen;
-      o = letter == 'Z' ? DEFERRED : FAILED;
-      if (k->rcptreports && (k->rcptletter == 's' || k->rcptletter == 'h')) {
-        /* As qmail-1.03's qmail-rspawn: a rejected recipient's letter
-         * decides (a 4xx RCPT then "Giving up" is a deferral), and its
-         * text comes first, followed by the message report's text unless
-         * that one is milder (h then Z). */
-        o = k->rcptletter == 's' ? DEFERRED : FAILED;
-        if (!str_catstr(&text, &k->rcpttext)) goto oom;
-        if (k->rcptletter == 'h' && letter == 'Z') keep = 0;
-      }
-      if (!str_cat(&text, mtext, keep)) goto oom;
-    } else if (!k->rcptreports) {
-      /* No word on the recipient: fine from qmail-lspawn, which sends
-       * none; from qmail-rspawn it cannot count as delivered. */
-      o = c == 0 ? DELIVERED : DEFERRED;
-      if (!str_cat(&text, mtext, mlen)) goto oom;
-    } else {
-      o = k->rcptletter == 'r' ? DELIVERED : k->rcptletter == 'h' ? FAILED : DEFERRED;
-      if (!str_catstr(&text, &k->rcpttext)) goto oom;
-      if (o == DELIVERED && !str_cat(&text, mtext, mlen)) goto oom;
+  --k->used; /* the agent's run is over: the status lines below say so */
+  for (size_t r = 0; r < d->n; ++r) {
+    struct member *m = &d->m[r];
+    enum outcome o = mangled ? MANGLED
+                             : del_outcome(c, r < k->rcptreports ? &k->rr[r] : 0, letter, mtext,
+                                           mlen, jo->dying, &text);
+    log_put("delivery ");
+    log_num(m->delid);
+    switch (o) {
+    case DELIVERED:
+      log_put(": success: ");
+      log_safe(text.s, text.len);
+      log_end();
+      markdone(c, jo->id, m->mpos);
+      --jo->numtodo;
+      break;
+    case DEFERRED:
+      log_put(": deferral: ");
+      log_safe(text.s, text.len);
+      log_end();
+      break;
+    case FAILED:
+      log_put(": failure: ");
+      log_safe(text.s, text.len);
+      log_end();
+      addbounce(jo->id, m->recip.s, text.s, text.len);
+      markdone(c, jo->id, m->mpos);
+      --jo->numtodo;
+      break;
+    case MANGLED:
+      log_put(": report mangled, will defer");
+      log_end();
+      break;
     }
-    if (o == DEFERRED && jo->dying) {
-      o = FAILED;
-      if (!str_cats(&text, too_long)) goto oom;
-    }
-    break;
-  oom:
-    nomem();
-  }
-
-  log_put("delivery ");
-  log_num(d->delid);
-  switch (o) {
-  case DELIVERED:
-    log_put(": success: ");
-    log_safe(text.s, text.len);
-    log_end();
-    markdone(c, jo->id, d->mpos);
-    --jo->numtodo;
-    break;
-  case DEFERRED:
-    log_put(": deferral: ");
-    log_safe(text.s, text.len);
-    log_end();
-    break;
-  case FAILED:
-    log_put(": failure: ");
-    log_safe(text.s, text.len);
-    log_end();
-    addbounce(jo->id, d->recip.s, text.s, text.len);
-    markdone(c, jo->id, d->mpos);
-    --jo->numtodo;
-    break;
-  case MANGLED:
-    log_put(": report mangled, will defer");
-    log_end();
-    break;
+    del_status();
   }
   job_close(d->job);
   d->used = 0;
-  --k->used;
-  del_status();
 }
 
 /* One report (k->report: letter, text) has arrived whole. */
@@ -878,10 +955,16 @@ static void del_report(int c)
   size_t tlen = k->report.len ? k->report.len - 1 : 0;
 
   if (letter == 'r' || letter == 'h' || letter == 's') {
-    /* A recipient report: the message report still follows. */
-    if (!k->discard && !k->rcptreports++) {
-      k->rcptletter = letter;
-      while (!str_copy(&k->rcpttext, text, tlen)) nomem();
+    /* A recipient report, for the request's next recipient: the message
+     * report still follows. One report too many is all del_done needs
+     * to know of the excess. */
+    if (!k->discard) {
+      size_t n = k->d[k->slot].n;
+      if (k->rcptreports < n) {
+        k->rr[k->rcptreports].letter = letter;
+        while (!str_copy(&k->rr[k->rcptreports].text, text, tlen)) nomem();
+      }
+      if (k->rcptreports <= n) ++k->rcptreports;
     }
     k->report.len = 0;
     return;
@@ -934,11 +1017,28 @@ static void del_read(int c)
 
 /* ------------------------------------------------------------- passes */
 
+/* A recipient read by a pass, until it is in a request. */
+struct wentry {
+  off_t mpos;          /* where its T is */
+  size_t pos, len;     /* the address: wbuf.s[pos .. pos + len) */
+  size_t dom;          /* where its domain starts; 0: it shares no request */
+  unsigned long hash;  /* of the domain, ASCII case ignored */
+  int taken;           /* put in a request (or passed over for lack of memory) */
+};
+
+/* A pass reads its channel file a window at a time: up to chan_window[c]
+ * recipients (and WINDOW_BYTES), which it hands out in requests of up to
+ * batch recipients sharing one domain, and only then reads on. */
 struct pass {
   int active;
   size_t job;
   int fd;
   off_t mpos;          /* offset of the next record */
+  int more;            /* no end of file or trouble yet: read on */
+  unsigned int batch;  /* recipients per request for this message */
+  struct wentry *w;    /* the window */
+  size_t wn, wnext;    /* its recipients; the first not taken */
+  str wbuf;            /* their addresses */
   iobuf b;
   char space[1024];
 };
@@ -973,6 +1073,12 @@ static int pass_open(int c)
     if (getinfo(it.id, &jo->sender, &birth)) {
       jo->retry = sched_nextretry(birth, recent, chan_skip[c]);
       jo->dying = recent > birth && (unsigned long long)(recent - birth) > ctl.lifetime;
+      /* Several recipients per request only for remote mail, with
+       * batching on, and not for a VERP sender: it names the recipient,
+       * so no two recipients share it. */
+      p->batch = ctl.remotebatch && !rewrite_isverp(jo->sender.s, jo->sender.len) ? chan_batch[c] : 1;
+      p->more = 1;
+      p->wn = p->wnext = 0;
       p->mpos = 0;
       io_init(&p->b, io_read, p->fd, p->space, sizeof p->space);
       p->active = 1;
@@ -986,15 +1092,38 @@ static int pass_open(int c)
   return 0;
 }
 
-/* Read channel c's pass on as far as deliveries can be started. */
-static void pass_dochan(int c)
+static unsigned char lower(unsigned char x) { return x >= 'A' && x <= 'Z' ? (unsigned char)(x + 32) : x; }
+
+/* Where the domain of addr (len bytes) starts: after its last '@'. 0 if
+ * addr may share no request: it has no '@' (qmail-rspawn wants one in
+ * each), or it is longer than qmail-rspawn takes, so that it alone
+ * fails. With *hash the domain's hash, ASCII case ignored, as qmail-rspawn
+ * compares domains. */
+static size_t domain_at(const char *addr, size_t len, unsigned long *hash)
+{
+  size_t i = len;
+
+  *hash = 5381;
+  if (len > RSPAWN_STRING_MAX) return 0;
+  while (i && addr[i - 1] != '@') --i;
+  for (size_t j = i; j < len; ++j) *hash = (*hash * 33) ^ lower((unsigned char)addr[j]);
+  return i;
+}
+
+/* Refill channel c's (used up) window from the file: as many
+ * recipients as it holds, with batch 1 just one, as qmail-1.03 reads.
+ * The end of the file or trouble ends the reading, and the pass once the
+ * window is used up. */
+static void pass_fill(int c)
 {
   static str fn = STR_INIT, line = STR_INIT;
   struct pass *p = &pass[c];
+  struct job *jo = &jobs[p->job];
+  size_t cap = p->batch > 1 ? chan_window[c] : 1;
 
-  if (exitasap || !ch[c].alive || !pass_open(c)) return;
-  while (p->active && del_avail(c)) {
-    struct job *jo = &jobs[p->job];
+  p->wn = p->wnext = 0;
+  p->wbuf.len = 0;
+  while (p->more && p->wn < cap && p->wbuf.len < WINDOW_BYTES) {
     int r;
 
     line.len = 0;
@@ -1002,26 +1131,87 @@ static void pass_dochan(int c)
     if (r == IO_ERR || r == IO_TOOLONG) {
       qname(&fn, chan_dir[c], jo->id, 1);
       log_line("warning: trouble reading ", fn.s, "; will try again later", (char *)0);
-      pass_end(c);
+      p->more = 0;
       return;
     }
     if (r == IO_EOF) { /* a record cut short by a crash counts as absent */
       jo->hiteof = 1;
-      pass_end(c);
+      p->more = 0;
       return;
     }
     if (line.s[0] == 'T') {
       /* Counted as left to do until its delivery ends for good; if it
        * cannot even start, it simply waits for the next pass. */
       ++jo->numtodo;
-      if (!del_start(p->job, p->mpos, line.s + 1, line.len - 2)) nomem();
+      if (str_cat(&p->wbuf, line.s + 1, line.len - 2)) {
+        struct wentry *e = &p->w[p->wn++];
+        e->mpos = p->mpos;
+        e->len = line.len - 2;
+        e->pos = p->wbuf.len - e->len;
+        e->dom = domain_at(line.s + 1, e->len, &e->hash);
+        e->taken = 0;
+      } else {
+        nomem();
+      }
     } else if (line.s[0] != 'D') {
       qname(&fn, chan_dir[c], jo->id, 1);
       log_line("warning: unknown record type in ", fn.s, "!", (char *)0);
-      pass_end(c);
+      p->more = 0;
       return;
     }
     p->mpos += (off_t)line.len;
+  }
+}
+
+/* 1 if window entries a and b may share a request: both may share one,
+ * at the same domain, ASCII case ignored (qmail-rspawn's rule). */
+static int same_domain(const struct pass *p, const struct wentry *a, const struct wentry *b)
+{
+  const char *x = p->wbuf.s + a->pos + a->dom, *y = p->wbuf.s + b->pos + b->dom;
+  size_t n = a->len - a->dom;
+
+  if (!a->dom || !b->dom || a->hash != b->hash || b->len - b->dom != n) return 0;
+  for (size_t i = 0; i < n; ++i)
+    if (lower((unsigned char)x[i]) != lower((unsigned char)y[i])) return 0;
+  return 1;
+}
+
+/* Start one request from channel c's window: its first recipient not
+ * yet taken and, in window order, every later one at the same domain,
+ * up to the pass's batch. */
+static void pass_batch(int c)
+{
+  struct pass *p = &pass[c];
+  unsigned int i = del_free(c);
+  struct delivery *d = &ch[c].d[i];
+  const struct wentry *first = &p->w[p->wnext];
+
+  d->n = 0;
+  for (size_t x = p->wnext; x < p->wn && d->n < p->batch; ++x) {
+    struct wentry *e = &p->w[x];
+    if (e->taken) continue;
+    if (d->n && !same_domain(p, first, e)) continue;
+    e->taken = 1;
+    if (!str_copy(&d->m[d->n].recip, p->wbuf.s + e->pos, e->len)) {
+      nomem(); /* these wait for the next pass */
+      return;
+    }
+    d->m[d->n++].mpos = e->mpos;
+  }
+  if (!del_start(c, i, p->job)) nomem();
+}
+
+/* Read channel c's pass on as far as requests can be started. */
+static void pass_dochan(int c)
+{
+  struct pass *p = &pass[c];
+
+  if (exitasap || !ch[c].alive || !pass_open(c)) return;
+  while (p->active && del_avail(c)) {
+    while (p->wnext < p->wn && p->w[p->wnext].taken) ++p->wnext;
+    if (p->wnext < p->wn) pass_batch(c);
+    else if (p->more) pass_fill(c);
+    else pass_end(c);
   }
 }
 
@@ -1337,9 +1527,15 @@ int main(void)
   /* The children we start (qmail-queue) need none of the daemon pipes. */
   for (int f = 2; f <= FD_FROMCLEAN; ++f) fd_cloexec(f, 1);
   for (int c = 0; c < CHANNELS; ++c) {
+    size_t slots = auto_spawn ? auto_spawn : 1;
+    struct member *m;
     if (fd_nonblock(chan_fdout[c], 1) == -1) cannot_start("unable to reach the spawners");
     ch[c].alive = 1;
-    while (!(ch[c].d = calloc(auto_spawn ? auto_spawn : 1, sizeof *ch[c].d))) nomem();
+    while (!(ch[c].d = calloc(slots, sizeof *ch[c].d))) nomem();
+    while (!(m = calloc(slots * chan_batch[c], sizeof *m))) nomem();
+    for (size_t i = 0; i < slots; ++i) ch[c].d[i].m = m + i * chan_batch[c];
+    while (!(ch[c].rr = calloc(chan_batch[c], sizeof *ch[c].rr))) nomem();
+    while (!(pass[c].w = calloc(chan_window[c], sizeof *pass[c].w))) nomem();
   }
   numjobs = 2 * auto_spawn + CHANNELS; /* never fewer than we can use */
   while (!(jobs = calloc(numjobs, sizeof *jobs))) nomem();

@@ -1,7 +1,8 @@
 /* qmail-showctl: explain the qmail configuration (qmail-showctl(8)): the
  * build settings, then every control file qmail-1.03 reads with its value
  * or default, then the files in control/ that no qmail program reads.
- * Output lines are qmail-1.03's, word for word.
+ * Output lines are qmail-1.03's, word for word, but for remotebatch,
+ * which qmail-1.03 does not have.
  * Runs as whoever invokes it, with no privileges of its own. Trusts no
  * control file: each is read through the bounded control readers and
  * every byte outside printable ASCII is shown as '?'. Reads QMAILHOME/
@@ -154,6 +155,27 @@ static void show_mrh_cdb(void)
     puts_out("Modified recently enough; hopefully up to date.\n");
 }
 
+/* remotebatch (not in qmail-1.03): as qmail-send reads it, a first
+ * line 0 turns batching off; no file, or anything else, leaves it on. */
+static void show_remotebatch(void)
+{
+  unsigned long long value = 1;
+
+  begin("remotebatch");
+  switch (control_readint(&value, "remotebatch")) {
+  case 0:
+    puts_out("(Default.) ");
+    break;
+  case 1:
+    break;
+  default:
+    puts_out("Oops! Trouble reading this file.\n");
+    return;
+  }
+  puts_out(value ? "Remote recipients at one domain share an SMTP connection, up to 100.\n"
+                 : "Each remote recipient gets an SMTP connection of its own.\n");
+}
+
 /* Every file shown above; anything else in control/ is reported. */
 static const char *const known[] = {
   "badmailfrom", "bouncefrom", "bouncehost", "concurrencylocal",
@@ -161,7 +183,7 @@ static const char *const known[] = {
   "doublebouncehost", "doublebounceto", "envnoathost", "helohost", "idhost",
   "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb",
   "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts",
-  "smtpgreeting", "smtproutes", "timeoutconnect", "timeoutremote",
+  "remotebatch", "smtpgreeting", "smtproutes", "timeoutconnect", "timeoutremote",
   "timeoutsmtpd", "virtualdomains"
 };
 
@@ -254,6 +276,7 @@ int main(void)
     show_list("morercpthosts", "No rcpthosts; morercpthosts is irrelevant.",
               "No rcpthosts; doesn't matter that morercpthosts has ", ".");
   show_mrh_cdb();
+  show_remotebatch();
   show_line("smtpgreeting", 1, "smtpgreeting", "SMTP greeting: 220 ");
   show_list("smtproutes", "No artificial SMTP routes.", "SMTP route: ", "");
   show_int("timeoutconnect", "60", "SMTP client connection timeout is ", " seconds");

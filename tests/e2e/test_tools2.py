@@ -96,6 +96,8 @@ morercpthosts: (Default.) No rcpthosts; morercpthosts is irrelevant.
 
 morercpthosts.cdb: (Default.) No effect.
 
+remotebatch: (Default.) Remote recipients at one domain share an SMTP connection, up to 100.
+
 smtpgreeting: (Default.) SMTP greeting: 220 smtpgreeting.
 
 smtproutes: (Default.) No artificial SMTP routes.
@@ -164,6 +166,8 @@ SMTP clients may send messages to recipients at .example.org.
 morercpthosts: (Default.) No effect.
 
 morercpthosts.cdb: (Default.) No effect.
+
+remotebatch: (Default.) Remote recipients at one domain share an SMTP connection, up to 100.
 
 smtpgreeting: SMTP greeting: 220 mail.example.org ready.
 

@@ -60,6 +60,9 @@ static const struct {
   { "maildirmake", 'o', 0755 },
   { "maildir2mbox", 'o', 0755 },
   { "maildirwatch", 'o', 0755 },
+  { "elq", 'o', 0755 },
+  { "pinq", 'o', 0755 },
+  { "qail", 'o', 0755 },
   { "qbiff", 'o', 0755 },
   { "qreceipt", 'o', 0755 },
 };

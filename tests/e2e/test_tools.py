@@ -446,6 +446,29 @@ class Tools(unittest.TestCase):
         self.result(r, 0)
         self.assertEqual(self.read('Mailbox'), old + want)
 
+    def test_mua_wrappers(self):
+        """elq, pinq and qail: maildir2mbox first, then the mail reader with
+        the same arguments; no reader when the move fails."""
+        fake = self.path('fakebin')
+        self.mkdirs('fakebin')
+        for mua in ('elm', 'pine', 'Mail'):
+            with open(os.path.join(fake, mua), 'w') as f:
+                f.write('#!/bin/sh\necho "%s $*"\nwc -c < "$MAIL"\n' % mua)
+            os.chmod(os.path.join(fake, mua), 0o755)
+        for tool, mua in (('elq', 'elm'), ('pinq', 'pine'), ('qail', 'Mail')):
+            shutil.rmtree(self.path('Maildir'), ignore_errors=True)
+            want, _ = self.fill_maildir()
+            if os.path.exists(self.path('Mailbox')):
+                os.unlink(self.path('Mailbox'))
+            env = self.m2m_env(PATH=fake + ':/usr/bin:/bin')
+            r = self.run_tool([tool, '-f', 'x y'], env=env)
+            self.result(r, 0, ('%s -f x y\n%d\n' % (mua, len(want))).encode(), b'')
+            self.assertEqual(self.read('Mailbox'), want)
+            self.assertEqual(os.listdir(self.path('Maildir/new')), [])
+            r = self.run_tool([tool], env=dict(env, MAILDIR=self.path('nosuch')))
+            self.assertEqual((r.returncode, r.stdout), (111, b''), tool)
+            self.assertTrue(r.stderr.startswith(b'maildir2mbox: fatal: '), r.stderr)
+
     def test_maildir2mbox_new_mailbox_relative_names(self):
         want, _ = self.fill_maildir()
         # MAIL and MAILTMP are taken from inside the maildir

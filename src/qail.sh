@@ -1,0 +1,5 @@
+#!/bin/sh
+# qail: move new mail from $MAILDIR into the mbox $MAIL with maildir2mbox,
+# then run Mail on it with the same arguments (only if the move worked,
+# so no mail is left behind unseen).
+@QMAILHOME@/bin/maildir2mbox && exec Mail ${1+"$@"}

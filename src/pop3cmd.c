@@ -3,6 +3,7 @@
  * or a mailbox holds; nothing trusts them, and nothing here allocates. */
 #include <string.h>
 #include <strings.h>
+#include "cmdline.h"
 #include "num.h"
 #include "pop3cmd.h"
 
@@ -15,32 +16,8 @@ void pop3cmd_init(struct pop3cmd *c)
 
 int pop3cmd_feed(struct pop3cmd *c, const char *buf, size_t len, size_t *used)
 {
-  const char *lf;
-  size_t take;
-
-  if (c->complete) pop3cmd_init(c);
-  lf = memchr(buf, '\n', len);
-  take = lf ? (size_t)(lf - buf) : len;
-  if (!c->overlong) {
-    /* Room for POP3CMD_LINE_MAX bytes and a CR; the NUL slot stays free.
-     * What does not fit is dropped. */
-    size_t room = sizeof c->line - 1 - c->len;
-    size_t keep = take > room ? room : take;
-    memcpy(c->line + c->len, buf, keep);
-    c->len += keep;
-    if (take > room) c->overlong = 1;
-  }
-  if (!lf) {
-    *used = len;
-    return POP3CMD_MORE;
-  }
-  *used = take + 1;
-  c->complete = 1;
-  if (!c->overlong) {
-    if (c->len && c->line[c->len - 1] == '\r') --c->len;
-    if (c->len > POP3CMD_LINE_MAX) c->overlong = 1;
-  }
-  return POP3CMD_LINE;
+  return cmdline_take(c->line, POP3CMD_LINE_MAX, &c->len, &c->overlong, &c->complete,
+                      buf, len, used) ? POP3CMD_LINE : POP3CMD_MORE;
 }
 
 static const struct {

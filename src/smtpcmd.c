@@ -2,6 +2,7 @@
  * Everything here works on bytes a client sent; nothing trusts them. */
 #include <string.h>
 #include <strings.h>
+#include "cmdline.h"
 #include "num.h"
 #include "smtpcmd.h"
 
@@ -14,32 +15,8 @@ void smtpcmd_init(struct smtpcmd *c)
 
 int smtpcmd_feed(struct smtpcmd *c, const char *buf, size_t len, size_t *used)
 {
-  const char *lf;
-  size_t take;
-
-  if (c->complete) smtpcmd_init(c);
-  lf = memchr(buf, '\n', len);
-  take = lf ? (size_t)(lf - buf) : len;
-  if (!c->overlong) {
-    /* Room for SMTPCMD_LINE_MAX bytes and a CR; the NUL slot stays free.
-     * What does not fit is dropped. */
-    size_t room = sizeof c->line - 1 - c->len;
-    size_t keep = take > room ? room : take;
-    memcpy(c->line + c->len, buf, keep);
-    c->len += keep;
-    if (take > room) c->overlong = 1;
-  }
-  if (!lf) {
-    *used = len;
-    return SMTPCMD_MORE;
-  }
-  *used = take + 1;
-  c->complete = 1;
-  if (!c->overlong) {
-    if (c->len && c->line[c->len - 1] == '\r') --c->len;
-    if (c->len > SMTPCMD_LINE_MAX) c->overlong = 1;
-  }
-  return SMTPCMD_LINE;
+  return cmdline_take(c->line, SMTPCMD_LINE_MAX, &c->len, &c->overlong, &c->complete,
+                      buf, len, used) ? SMTPCMD_LINE : SMTPCMD_MORE;
 }
 
 static const struct {

@@ -26,18 +26,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "fd.h"
 #include "io.h"
+#include "netio.h"
 #include "pop3cmd.h"
 #include "safemath.h"
 #include "sig.h"
 #include "str.h"
 
-#define TIMEOUT 1200 /* seconds */
 #define TMP_AGE 129600 /* 36 hours: tmp/ files older than this are removed */
 
 static char outspace[IO_OUTSIZE];
@@ -47,36 +46,6 @@ static iobuf in, out;
 /* qmail-pop3d ends with status 0 whatever the reason, as qmail-1.03. */
 static void die(void) __attribute__((noreturn));
 static void die(void) { _exit(0); }
-
-/* Wait until fd is ready for events; -1 (errno ETIMEDOUT) on timeout. */
-static int wait_for(int fd, short events)
-{
-  struct pollfd p;
-  int r;
-
-  p.fd = fd;
-  p.events = events;
-  do r = poll(&p, 1, TIMEOUT * 1000); while (r == -1 && errno == EINTR);
-  if (r == 0) {
-    errno = ETIMEDOUT;
-    return -1;
-  }
-  return r == -1 ? -1 : 0;
-}
-
-/* Write op: never blocks past the timeout (send with MSG_DONTWAIT on a
- * socket; plain write on anything else, e.g. a pipe under tests). */
-static ssize_t net_write(int fd, void *buf, size_t len)
-{
-  for (;;) {
-    ssize_t w;
-    if (wait_for(fd, POLLOUT) == -1) return -1;
-    w = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (w == -1 && errno == ENOTSOCK) w = io_write(fd, buf, len);
-    if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-    return w;
-  }
-}
 
 /* A failed or timed-out write ends the session silently. */
 static void flush(void)
@@ -100,7 +69,7 @@ static void putnum(unsigned long long n)
 static ssize_t net_read(int fd, void *buf, size_t len)
 {
   flush();
-  if (wait_for(fd, POLLIN) == -1) return -1;
+  if (netio_wait(fd, POLLIN) == -1) return -1;
   return io_read(fd, buf, len);
 }
 
@@ -405,7 +374,7 @@ int main(int argc, char **argv)
   static struct pop3cmd c;
 
   sig_ignore(SIGPIPE);
-  io_init(&out, net_write, 1, outspace, sizeof outspace);
+  io_init(&out, netio_write, 1, outspace, sizeof outspace);
   io_init(&in, net_read, 0, inspace, sizeof inspace);
   if (argc < 2 || chdir(argv[1]) == -1) die_err("this user has no $HOME/Maildir");
   getlist();

@@ -11,13 +11,10 @@
  * Touches: reads QMAILHOME/control (smtpgreeting, me, localiphost,
  * timeoutsmtpd, rcpthosts, morercpthosts.cdb, badmailfrom, databytes);
  * runs QMAILHOME/bin/qmail-queue; writes nothing else. */
-#include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "auto.h"
@@ -29,6 +26,7 @@
 #include "date822.h"
 #include "env.h"
 #include "io.h"
+#include "netio.h"
 #include "num.h"
 #include "qq.h"
 #include "sig.h"
@@ -40,43 +38,9 @@
 
 /* ---- Talking to the client ---- */
 
-static unsigned long long timeout = 1200;
-static int timedout;
 static char inspace[65536];
 static char outspace[IO_OUTSIZE];
 static iobuf in, out;
-
-/* Wait until fd is ready for events: 0, or -1 (timedout set on timeout). */
-static int wait_for(int fd, short events)
-{
-  struct pollfd p;
-  int ms = timeout > INT_MAX / 1000 ? INT_MAX : (int)(timeout * 1000);
-  int r;
-
-  p.fd = fd;
-  p.events = events;
-  do r = poll(&p, 1, ms); while (r == -1 && errno == EINTR);
-  if (r == 0) {
-    timedout = 1;
-    errno = ETIMEDOUT;
-    return -1;
-  }
-  return r == -1 ? -1 : 0;
-}
-
-/* Write op: never blocks past the timeout (send with MSG_DONTWAIT on a
- * socket; plain write on anything else, e.g. a pipe under tests). */
-static ssize_t net_write(int fd, void *buf, size_t len)
-{
-  for (;;) {
-    ssize_t w;
-    if (wait_for(fd, POLLOUT) == -1) return -1;
-    w = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (w == -1 && errno == ENOTSOCK) w = io_write(fd, buf, len);
-    if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-    return w;
-  }
-}
 
 /* A failed or timed-out write ends the session silently, as in qmail. */
 static void flush(void)
@@ -99,7 +63,7 @@ static void out_n(unsigned long long n)
 static ssize_t net_read(int fd, void *buf, size_t len)
 {
   flush();
-  if (wait_for(fd, POLLIN) == -1) return -1;
+  if (netio_wait(fd, POLLIN) == -1) return -1;
   return io_read(fd, buf, len);
 }
 
@@ -109,7 +73,7 @@ static size_t feed(void)
 {
   ssize_t r = io_feed(&in);
   if (r > 0) return (size_t)r;
-  if (r == -1 && timedout) {
+  if (r == -1 && netio_timedout) {
     out_s("451 timeout (#4.4.2)\r\n");
     flush();
   }
@@ -144,8 +108,8 @@ static void setup(void)
   if (control_rldef(&greeting, "control/smtpgreeting", 1, 0) != 1) die_control();
   liphostok = control_rldef(&liphost, "control/localiphost", 1, 0);
   if (liphostok == -1) die_control();
-  if (control_readint(&timeout, "control/timeoutsmtpd") == -1) die_control();
-  if (!timeout) timeout = 1;
+  if (control_readint(&netio_timeout, "control/timeoutsmtpd") == -1) die_control();
+  if (!netio_timeout) netio_timeout = 1;
 
   if (rcpthosts_init() == -1) die_control();
   bmfok = control_readfile(&bmf, "control/badmailfrom", 0);
@@ -379,7 +343,7 @@ int main(void)
 
   sig_ignore(SIGPIPE);
   io_init(&in, net_read, 0, inspace, sizeof inspace);
-  io_init(&out, net_write, 1, outspace, sizeof outspace);
+  io_init(&out, netio_write, 1, outspace, sizeof outspace);
   if (chdir(auto_qmail) == -1) die_control();
   setup();
   dohelo(remotehost);

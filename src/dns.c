@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "dns.h"
+#include "err.h"
 #include "dnspacket.h"
 #include "num.h"
 #include "open.h"
@@ -773,4 +774,11 @@ int dns_ptr(str *name, const unsigned char ip[4])
   }
   answer_free(&a);
   return r;
+}
+
+void dns_doe(int r)
+{
+  if (r == DNS_HARD) err_die(100, "hard error", (char *)0);
+  if (r == DNS_SOFT) err_die(111, "soft error", (char *)0);
+  if (r == DNS_MEM) err_die(111, "out of memory", (char *)0);
 }

@@ -87,4 +87,9 @@ int dns_ptr(str *name, const unsigned char ip[4]);
 size_t dns_ipfmt(char buf[DNS_IPFMT], const unsigned char ip[4]);
 size_t dns_ipscan(const char *s, size_t len, unsigned char ip[4]);
 
+/* For the dns test programs: when r is DNS_HARD, DNS_SOFT or DNS_MEM,
+ * print "hard error" (exit 100), "soft error" or "out of memory" (exit
+ * 111) as qmail's do; otherwise return. */
+void dns_doe(int r);
+
 #endif

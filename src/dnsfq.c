@@ -11,14 +11,6 @@
 #include "err.h"
 #include "io.h"
 
-/* Exit as qmail's test programs do when a lookup failed. */
-static void doe(int r)
-{
-  if (r == DNS_HARD) err_die(100, "hard error", (char *)0);
-  if (r == DNS_SOFT) err_die(111, "soft error", (char *)0);
-  if (r == DNS_MEM) err_die(111, "out of memory", (char *)0);
-}
-
 int main(int argc, char **argv)
 {
   char space[IO_OUTSIZE];
@@ -28,10 +20,10 @@ int main(int argc, char **argv)
 
   if (argc < 2) return 100;
   if (!str_copys(&name, argv[1])) err_die(111, "out of memory", (char *)0);
-  doe(dns_init(1));
-  doe(dns_ip(&ia, &name));
+  dns_doe(dns_init(1));
+  dns_doe(dns_ip(&ia, &name));
   if (!ia.len) err_die(100, "no IP addresses", (char *)0);
-  doe(dns_ptr(&name, ia.ix[0].ip));
+  dns_doe(dns_ptr(&name, ia.ix[0].ip));
   io_init(&out, io_write, 1, space, sizeof space);
   io_putstr(&out, &name);
   io_putsflush(&out, "\n");

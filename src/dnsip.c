@@ -9,14 +9,6 @@
 #include "err.h"
 #include "io.h"
 
-/* Exit as qmail's test programs do when a lookup failed. */
-static void doe(int r)
-{
-  if (r == DNS_HARD) err_die(100, "hard error", (char *)0);
-  if (r == DNS_SOFT) err_die(111, "soft error", (char *)0);
-  if (r == DNS_MEM) err_die(111, "out of memory", (char *)0);
-}
-
 int main(int argc, char **argv)
 {
   char space[IO_OUTSIZE], ip[DNS_IPFMT];
@@ -26,8 +18,8 @@ int main(int argc, char **argv)
 
   if (argc < 2) return 100;
   if (!str_copys(&name, argv[1])) err_die(111, "out of memory", (char *)0);
-  doe(dns_init(0));
-  doe(dns_ip(&ia, &name));
+  dns_doe(dns_init(0));
+  dns_doe(dns_ip(&ia, &name));
   io_init(&out, io_write, 1, space, sizeof space);
   for (size_t i = 0; i < ia.len; ++i) {
     io_put(&out, ip, dns_ipfmt(ip, ia.ix[i].ip));

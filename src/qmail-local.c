@@ -30,6 +30,7 @@
 #include "open.h"
 #include "qq.h"
 #include "sig.h"
+#include "spawn.h"
 #include "str.h"
 #include "wait.h"
 
@@ -176,9 +177,11 @@ static const char *volatile maildir_tmp; /* set once tmp/ file exists */
 
 static void maildir_timeout(int sig)
 {
+  static char text[] = "Timeout on maildir delivery. (#4.3.0)\n";
   (void)sig;
   if (maildir_tmp) unlink(maildir_tmp);
-  _exit(3);
+  io_write(1, text, sizeof text - 1);
+  _exit(111);
 }
 
 /* Append the host name for a maildir file name: '/' and ':' cannot be
@@ -197,34 +200,52 @@ static int cat_hostname(str *fn)
   return 1;
 }
 
-/* In a child: deliver into maildir dir. Exit 0 delivered, 1 temporary
- * error, 2 no such directory, 3 timeout, 4 message read error. */
-static void maildir_child(const char *dir)
+static void maildir_temp_error(void)
 {
-  str tmpfn = STR_INIT, newfn = STR_INIT;
+  fail(111, "Temporary error on maildir delivery. (#4.3.0)", (char *)0);
+}
+
+/* Deliver into maildir dir as time.pid.host: write tmp/NAME, fsync it,
+ * link it to new/NAME, fsync new/. qmail-1.03 did this in a child that
+ * had changed into dir; this process does it with paths under dir, so
+ * no fork is needed, and judges dir as that chdir would have. */
+static void deliver_maildir(const char *dir)
+{
+  str tmpfn = STR_INIT, newfn = STR_INIT, newdir = STR_INIT;
   char space[IO_OUTSIZE];
+  struct stat st;
   iobuf o;
   int fd;
-  unsigned long pid = (unsigned long)getpid();
+  size_t base;
 
-  sig_catch(SIGALRM, maildir_timeout);
-  if (chdir(dir) == -1) _exit(err_temp(errno) ? 1 : 2);
+  rewind_message();
+  /* chdir(dir) would fail on these: a missing or unsearchable dir */
+  if (stat(dir, &st) == -1 || access(dir, X_OK) == -1) {
+    if (err_temp(errno)) maildir_temp_error();
+    fail(111, "Unable to chdir to maildir. (#4.2.1)", (char *)0);
+  }
+  if (!S_ISDIR(st.st_mode)) fail(111, "Unable to chdir to maildir. (#4.2.1)", (char *)0);
+  need(str_copys(&tmpfn, dir) && str_cats(&tmpfn, "/tmp/"));
+  base = tmpfn.len;
   for (int attempt = 0;; ++attempt) {
-    struct stat st;
-    tmpfn.len = 0;
-    if (!str_cats(&tmpfn, "tmp/") || !str_catnum(&tmpfn, (unsigned long long)time(0)) ||
-        !str_putc(&tmpfn, '.') || !str_catnum(&tmpfn, pid) || !str_putc(&tmpfn, '.') ||
-        !cat_hostname(&tmpfn))
-      _exit(1);
-    if (stat(tmpfn.s, &st) == -1 && errno == ENOENT) break;
-    if (attempt == 2) _exit(1);
+    tmpfn.len = base;
+    need(str_catnum(&tmpfn, (unsigned long long)time(0)) && str_putc(&tmpfn, '.') &&
+         str_catnum(&tmpfn, (unsigned long long)getpid()) && str_putc(&tmpfn, '.') &&
+         cat_hostname(&tmpfn));
+    need(str_copys(&newfn, dir) && str_cats(&newfn, "/new/") && str_cats(&newfn, tmpfn.s + base));
+    /* The name must be free in tmp/ and, since this process may deliver
+     * to the same maildir twice in one second, in new/ as well. */
+    if (stat(tmpfn.s, &st) == -1 && errno == ENOENT && stat(newfn.s, &st) == -1 && errno == ENOENT)
+      break;
+    if (attempt == 2) maildir_temp_error();
     sleep(2);
   }
-  if (!str_copys(&newfn, "new/") || !str_cats(&newfn, tmpfn.s + 4)) _exit(1);
+  need(str_copys(&newdir, dir) && str_cats(&newdir, "/new"));
 
+  sig_catch(SIGALRM, maildir_timeout);
   alarm(MAILDIR_TIMEOUT);
   fd = open_excl(tmpfn.s);
-  if (fd == -1) _exit(1);
+  if (fd == -1) maildir_temp_error();
   maildir_tmp = tmpfn.s;
 
   io_init(&o, io_write, fd, space, sizeof space);
@@ -232,7 +253,7 @@ static void maildir_child(const char *dir)
   switch (io_copy(&o, &in)) {
   case IO_COPY_RERR:
     unlink(tmpfn.s);
-    _exit(4);
+    fail(111, "Unable to read message. (#4.3.0)", (char *)0);
   case IO_COPY_WERR:
     goto fail;
   }
@@ -240,34 +261,21 @@ static void maildir_child(const char *dir)
   if (close(fd) == -1) goto fail;
   if (link(tmpfn.s, newfn.s) == -1) goto fail;
   /* Beyond qmail-1.03: the new name is on disk before we say so. */
-  if (fd_syncdir("new") == -1) {
+  if (fd_syncdir(newdir.s) == -1) {
     unlink(newfn.s);
     goto fail;
   }
   unlink(tmpfn.s);
-  _exit(0);
+  alarm(0);
+  maildir_tmp = 0;
+  sig_default(SIGALRM);
+  str_free(&tmpfn);
+  str_free(&newfn);
+  str_free(&newdir);
+  return;
 fail:
   unlink(tmpfn.s);
-  _exit(1);
-}
-
-static void deliver_maildir(const char *dir)
-{
-  pid_t pid;
-  int status;
-
-  rewind_message();
-  pid = fork();
-  if (pid == -1) temp_fork();
-  if (pid == 0) maildir_child(dir);
-  if (wait_pid(pid, &status) != pid || wait_crashed(status)) temp_crashed();
-  switch (wait_exitcode(status)) {
-  case 0: return;
-  case 2: fail(111, "Unable to chdir to maildir. (#4.2.1)", (char *)0);
-  case 3: fail(111, "Timeout on maildir delivery. (#4.3.0)", (char *)0);
-  case 4: fail(111, "Unable to read message. (#4.3.0)", (char *)0);
-  default: fail(111, "Temporary error on maildir delivery. (#4.3.0)", (char *)0);
-  }
+  maildir_temp_error();
 }
 
 /* ---- mbox ---- */
@@ -328,20 +336,20 @@ static void deliver_mbox(const char *fn)
 /* Run the command; 1 if it asked (exit 99) to skip the rest of the file. */
 static int deliver_program(const char *cmd)
 {
+  char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)cmd, 0 };
+  struct spawn sp;
   pid_t pid;
   int status;
 
   rewind_message();
-  pid = fork();
-  if (pid == -1) temp_fork();
-  if (pid == 0) {
-    char *argv[4];
-    argv[0] = (char *)"/bin/sh";
-    argv[1] = (char *)"-c";
-    argv[2] = (char *)cmd;
-    argv[3] = 0;
-    sig_default(SIGPIPE);
-    execv(argv[0], argv);
+  /* The command reads the message on fd 0 and reports on fds 1 and 2,
+   * which it shares with us. */
+  spawn_init(&sp, argv[0], argv);
+  sp.sigpipe_default = 1;
+  pid = spawn_start(&sp);
+  if (pid == -1) {
+    errno = sp.error;
+    if (sp.failed == SPAWN_FORK) temp_fork();
     fail(111, "Unable to run /bin/sh: ", err_str(errno), ". (#4.3.0)", (char *)0);
   }
   if (wait_pid(pid, &status) != pid || wait_crashed(status)) temp_crashed();

@@ -4,14 +4,15 @@
  * results on fd 1 (the protocol is in doc/INTERNALS.md). Requests are
  * untrusted: every field is bounded and checked, the message file must be
  * a regular file owned by qmailq. For each recipient it finds the user in
- * users/cdb (qmail-users(5)) or by running qmail-getpw as qmailp, then, in
- * a child, drops to that user's uid and gid (never root), changes to the
- * home directory and runs qmail-local with the message on fd 0; the
- * output (at most 4000 bytes kept) becomes the result text. Up to
- * conf-spawn deliveries run at once; the main loop only polls and never
- * waits for one child. At end of input it finishes the running deliveries,
- * reports them and exits. Touches: reads users/cdb and queue/mess; runs
- * bin/qmail-getpw and bin/qmail-local. */
+ * users/cdb (qmail-users(5)) or by running qmail-getpw as qmailp, then
+ * runs qmail-local as that user's uid and gid (never root), in the home
+ * directory, with the message on fd 0; its output (at most 4000 bytes
+ * kept) becomes the result text. Up to conf-spawn deliveries run at once.
+ * Each is a small state machine driven by the main loop, which only polls
+ * and never waits for one program: qmail-getpw (bounded output, killed
+ * after 120 seconds), then qmail-local. At end of input it finishes the
+ * running deliveries, reports them and exits. Touches: reads users/cdb
+ * and queue/mess; runs bin/qmail-getpw and bin/qmail-local. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -30,6 +31,7 @@
 #include "num.h"
 #include "open.h"
 #include "sig.h"
+#include "spawn.h"
 #include "str.h"
 #include "users.h"
 #include "wait.h"
@@ -42,9 +44,8 @@
 
 static const char toolong_note[] = "\nError report too long, sorry.\n";
 
-/* Why a delivery child gave up before running qmail-local; it sends the
- * code as one byte on its status pipe, which closes unread when
- * qmail-local starts. The texts are qmail-1.03's. */
+/* Why a delivery ended before qmail-local ran. The texts are
+ * qmail-1.03's. */
 enum {
   FAIL_CDB = 1, FAIL_NOMEM, FAIL_SYS, FAIL_NOALIAS, FAIL_ROOT, FAIL_BUG,
   FAIL_EXECHARD, FAIL_EXECSOFT, FAIL_EXECPW, FAIL_COUNT
@@ -61,21 +62,22 @@ static const char *const fail_text[FAIL_COUNT] = {
   [FAIL_EXECPW] = "ZUnable to run qmail-getpw.\n",
 };
 
-/* Exit codes of the qmail-getpw child before it runs qmail-getpw (which
- * itself exits 0, 100 or 111). */
-#define GP_SYS 120
-#define GP_IDS 121
-#define GP_EXEC 122
+enum { FREE = 0, GETPW, LOCAL };
 
 struct slot {
-  int used;
+  int stage;     /* FREE, or which program runs: GETPW, then LOCAL */
   pid_t pid;
-  int out;     /* read end of qmail-local's output; -1 after end of file */
-  int status;  /* read end of the status pipe */
+  int out;       /* read end of the program's output; -1 after end of file */
   int exited;
   int wstat;
-  int over;    /* more output came than TEXT_MAX */
-  str text;    /* room for TEXT_MAX bytes is reserved when the slot starts */
+  int failed;    /* GETPW: a FAIL_ code decided while it ran */
+  time_t deadline; /* GETPW: killed if still running then */
+  int msgfd;     /* the message, until qmail-local has it */
+  int over;      /* LOCAL: more output came than TEXT_MAX */
+  str text;      /* LOCAL: room for TEXT_MAX bytes is reserved */
+  str nughde;    /* the user's fields, from users/cdb or qmail-getpw */
+  str rcpt;      /* local part, NUL, domain, NUL */
+  str sender;
 };
 
 static struct slot *slots;
@@ -84,6 +86,7 @@ static size_t *pfd_slot;
 static const char *aliasempty;
 static str path_local = STR_INIT, path_getpw = STR_INIT;
 static int selfpipe[2];
+static int devnull; /* qmail-getpw's fd 0: it must not see our requests */
 
 static char outspace[8192];
 static iobuf out;
@@ -116,165 +119,144 @@ static void result(unsigned slot, char letter, const char *text, size_t len)
 /* s is the letter followed by the text. */
 static void result_s(unsigned slot, const char *s) { result(slot, s[0], s + 1, strlen(s + 1)); }
 
-/* ---- the delivery child (root until it execs qmail-local) ---- */
+/* ---- starting the programs ---- */
 
-static void fail(int statusfd, int code) __attribute__((noreturn));
-static void fail(int statusfd, int code)
+/* The delivery in slot ends before qmail-local ran. */
+static void give_up(unsigned slot, int code)
 {
-  char c = (char)code;
-  (void)!write(statusfd, &c, 1);
-  _exit(111);
+  struct slot *d = &slots[slot];
+  result_s(slot, fail_text[code]);
+  if (d->msgfd != -1) close(d->msgfd);
+  d->msgfd = -1;
+  d->stage = FREE;
 }
 
-/* Run qmail-getpw as qmailp and collect its output into nughde. */
-static void run_getpw(int st, const char *local, size_t len, str *nughde)
+/* Look local up in users/cdb: 1 found (fields in nughde), 0 not listed,
+ * else -FAIL_ code. */
+static int lookup_cdb(const char *local, size_t len, str *nughde)
 {
-  char buf[1024];
-  const char *args[3];
-  size_t max = len + GETPW_EXTRA;
-  time_t deadline = time(0) + GETPW_TIMEOUT;
-  int pi[2], wstat;
-  pid_t pid;
+  struct cdb c;
+  int fd = open_read("users/cdb"), r;
 
-  if (pipe(pi) == -1) fail(st, FAIL_SYS);
-  if (fd_cloexec(pi[0], 1) == -1) fail(st, FAIL_SYS);
-  pid = fork();
-  if (pid == -1) fail(st, FAIL_SYS);
-  if (pid == 0) {
-    gid_t g = auto_gidn;
-    if (fd_move(1, pi[1]) == -1) _exit(GP_SYS);
-    if (setgroups(1, &g) == -1 || setgid(auto_gidn) == -1 || setuid(auto_uidp) == -1)
-      _exit(GP_IDS);
-    args[0] = "qmail-getpw";
-    args[1] = local;
-    args[2] = 0;
-    execv(path_getpw.s, (char *const *)args);
-    _exit(GP_EXEC);
-  }
-  close(pi[1]);
-
-  nughde->len = 0;
-  for (;;) {
-    struct pollfd p;
-    time_t now = time(0);
-    ssize_t r;
-    p.fd = pi[0];
-    p.events = POLLIN;
-    if (now >= deadline) r = 0;
-    else r = poll(&p, 1, (int)(deadline - now) * 1000);
-    if (r == -1 && errno == EINTR) continue;
-    if (r <= 0) { /* timeout or poll failure */
-      kill(pid, SIGKILL);
-      wait_pid(pid, &wstat);
-      fail(st, FAIL_SYS);
-    }
-    r = io_read(pi[0], buf, sizeof buf);
-    if (r == 0) break;
-    if (r == -1 || (size_t)r > max - nughde->len) {
-      kill(pid, SIGKILL);
-      wait_pid(pid, &wstat);
-      fail(st, r == -1 ? FAIL_SYS : FAIL_BUG);
-    }
-    if (!str_cat(nughde, buf, (size_t)r)) {
-      kill(pid, SIGKILL);
-      wait_pid(pid, &wstat);
-      fail(st, FAIL_NOMEM);
-    }
-  }
-  close(pi[0]);
-  if (wait_pid(pid, &wstat) == -1 || wait_crashed(wstat)) fail(st, FAIL_SYS);
-  switch (wait_exitcode(wstat)) {
-  case 0: return;
-  case 100: fail(st, FAIL_NOALIAS);
-  case GP_IDS: fail(st, FAIL_BUG);
-  case GP_EXEC: fail(st, FAIL_EXECPW);
-  default: fail(st, FAIL_SYS);
-  }
-}
-
-/* Find who controls local: users/cdb, else qmail-getpw. *listed tells
- * which answered. */
-static void find_user(int st, const char *local, size_t len, str *nughde, int *listed)
-{
-  int fd = open_read("users/cdb");
-  *listed = 0;
-  if (fd == -1) {
-    if (errno != ENOENT) fail(st, FAIL_CDB);
-  } else {
-    struct cdb c;
-    int r;
-    if (cdb_init(&c, fd) == -1) fail(st, FAIL_CDB);
-    r = users_lookup(&c, local, len, nughde);
-    if (r == -1) fail(st, errno == ENOMEM ? FAIL_NOMEM : FAIL_CDB);
-    cdb_free(&c);
+  if (fd == -1) return errno == ENOENT ? 0 : -FAIL_CDB;
+  if (cdb_init(&c, fd) == -1) {
     close(fd);
-    if (r == 1) {
-      *listed = 1;
-      return;
-    }
+    return -FAIL_CDB;
   }
-  run_getpw(st, local, len, nughde);
+  r = users_lookup(&c, local, len, nughde);
+  cdb_free(&c);
+  close(fd);
+  if (r == -1) return errno == ENOMEM ? -FAIL_NOMEM : -FAIL_CDB;
+  return r;
 }
 
-static void close_parent_fds(void)
+/* Run qmail-getpw local as qmailp; its output is read by the main loop. */
+static void start_getpw(unsigned slot)
 {
-  close(selfpipe[0]);
-  close(selfpipe[1]);
-  for (unsigned long i = 0; i < auto_spawn; ++i)
-    if (slots[i].used) {
-      if (slots[i].out != -1) close(slots[i].out);
-      close(slots[i].status);
-    }
+  struct slot *d = &slots[slot];
+  char *args[] = { (char *)"qmail-getpw", d->rcpt.s, 0 };
+  struct spawn sp;
+  int pi[2];
+
+  if (pipe(pi) == -1) {
+    give_up(slot, FAIL_SYS);
+    return;
+  }
+  fd_cloexec(pi[0], 1);
+  fd_nonblock(pi[0], 1);
+  spawn_init(&sp, path_getpw.s, args);
+  sp.fd[0] = devnull;
+  sp.fd[1] = pi[1];
+  sp.set_ids = 1;
+  sp.uid = auto_uidp;
+  sp.gid = auto_gidn;
+  sp.sigpipe_default = 1;
+  d->pid = spawn_start(&sp);
+  close(pi[1]);
+  if (d->pid == -1) {
+    close(pi[0]);
+    give_up(slot, sp.failed == SPAWN_EXEC ? FAIL_EXECPW
+                : sp.failed == SPAWN_IDS || sp.failed == SPAWN_ROOT ? FAIL_BUG : FAIL_SYS);
+    return;
+  }
+  d->stage = GETPW;
+  d->out = pi[0];
+  d->exited = 0;
+  d->failed = 0;
+  d->nughde.len = 0;
+  d->deadline = time(0) + GETPW_TIMEOUT;
 }
 
-static void delivery(int st, int msgfd, int outfd, str *rcpt, size_t at,
-                     const char *sender) __attribute__((noreturn));
-static void delivery(int st, int msgfd, int outfd, str *rcpt, size_t at,
-                     const char *sender)
+/* The user is known (nughde): run qmail-local as that user. */
+static void start_local(unsigned slot, int listed)
 {
-  str nughde = STR_INIT;
+  struct slot *d = &slots[slot];
   struct users_entry e;
   const char *args[11];
-  const char *local = rcpt->s;
-  int listed, devnull;
-  gid_t g;
+  struct spawn sp;
+  size_t at = strlen(d->rcpt.s);
+  int po[2];
 
-  sig_default(SIGCHLD);
-  sig_default(SIGPIPE);
-  close_parent_fds();
-  /* qmail-getpw must not see qmail-send's request pipe. */
-  devnull = open_read("/dev/null");
-  if (devnull == -1 || fd_move(0, devnull) == -1) fail(st, FAIL_SYS);
-
-  rcpt->s[at] = 0; /* local part, then the domain after it */
-  find_user(st, local, at, &nughde, &listed);
-  if (!users_fields(nughde.s, nughde.len, &e)) fail(st, listed ? FAIL_CDB : FAIL_BUG);
-  if (e.uid == 0) fail(st, FAIL_ROOT);
-
-  if (fd_move(0, msgfd) == -1 || fd_copy(1, outfd) == -1 || fd_copy(2, outfd) == -1)
-    fail(st, FAIL_SYS);
-  if (outfd > 2) close(outfd);
-  g = e.gid;
-  if (setgroups(1, &g) == -1 || setgid(e.gid) == -1 || setuid(e.uid) == -1) fail(st, FAIL_BUG);
-  if (getuid() == 0 || geteuid() == 0) fail(st, FAIL_ROOT);
-  if (chdir(e.home) == -1) {
-    /* Stay in QMAILHOME: qmail-local changes to the home directory itself
-     * and reports why it cannot. */
+  if (!users_fields(d->nughde.s, d->nughde.len, &e)) {
+    give_up(slot, listed ? FAIL_CDB : FAIL_BUG);
+    return;
   }
-
+  if (e.uid == 0) {
+    give_up(slot, FAIL_ROOT);
+    return;
+  }
+  if (pipe(po) == -1) {
+    give_up(slot, FAIL_SYS);
+    return;
+  }
+  fd_cloexec(po[0], 1);
+  fd_nonblock(po[0], 1);
   args[0] = "qmail-local";
   args[1] = "--";
   args[2] = e.user;
   args[3] = e.home;
-  args[4] = local;
+  args[4] = d->rcpt.s;
   args[5] = e.dash;
   args[6] = e.ext;
-  args[7] = rcpt->s + at + 1;
-  args[8] = sender;
+  args[7] = d->rcpt.s + at + 1;
+  args[8] = d->sender.s;
   args[9] = aliasempty;
   args[10] = 0;
-  execv(path_local.s, (char *const *)args);
-  fail(st, err_temp(errno) ? FAIL_EXECSOFT : FAIL_EXECHARD);
+  spawn_init(&sp, path_local.s, (char *const *)args);
+  sp.fd[0] = d->msgfd;
+  sp.fd[1] = po[1];
+  sp.fd[2] = po[1];
+  sp.set_ids = 1;
+  sp.uid = e.uid;
+  sp.gid = e.gid;
+  /* A home directory it cannot enter leaves qmail-local in QMAILHOME:
+   * it changes to the home directory itself and reports why it cannot. */
+  sp.dir = e.home;
+  sp.dir_optional = 1;
+  sp.sigpipe_default = 1;
+  d->pid = spawn_start(&sp);
+  close(po[1]);
+  if (d->pid == -1) {
+    close(po[0]);
+    if (sp.failed == SPAWN_FORK) {
+      close(d->msgfd);
+      d->msgfd = -1;
+      d->stage = FREE;
+      result_s(slot, "Zqmail-spawn unable to fork. (#4.3.0)\n");
+      return;
+    }
+    give_up(slot, sp.failed == SPAWN_EXEC ? (err_temp(sp.error) ? FAIL_EXECSOFT : FAIL_EXECHARD)
+                : sp.failed == SPAWN_ROOT ? FAIL_ROOT
+                : sp.failed == SPAWN_IDS ? FAIL_BUG : FAIL_SYS);
+    return;
+  }
+  close(d->msgfd);
+  d->msgfd = -1;
+  d->stage = LOCAL;
+  d->out = po[0];
+  d->exited = 0;
+  d->over = 0;
+  d->text.len = 0;
 }
 
 /* ---- requests ---- */
@@ -365,13 +347,12 @@ static void start(void)
   struct slot *d;
   unsigned long long n = 0;
   size_t at;
-  int msgfd, po[2], ps[2];
-  pid_t pid;
+  int msgfd, r;
 
   if (req.nomem) { result_s(slot, "Zqmail-spawn out of memory. (#4.3.0)\n"); return; }
   if (slot >= auto_spawn) { result_s(slot, "ZInternal error: delnum too big. (#4.3.5)\n"); return; }
   d = &slots[slot];
-  if (d->used) { result_s(slot, "ZInternal error: delnum in use. (#4.3.5)\n"); return; }
+  if (d->stage != FREE) { result_s(slot, "ZInternal error: delnum in use. (#4.3.5)\n"); return; }
   if (!messid_ok(slot, &n)) return;
   if (req.nrcpt != 1) {
     result_s(slot, "ZInternal error: not exactly one recipient. (#4.3.5)\n");
@@ -381,10 +362,13 @@ static void start(void)
   for (at = req.rcpt.len; at > 0 && req.rcpt.s[at - 1] != '@'; --at) continue;
   if (at == 0) { result_s(slot, "DSorry, address must include host name. (#5.1.3)\n"); return; }
   --at; /* the last '@' */
-  if (!d->text.cap && !str_reserve(&d->text, TEXT_MAX)) {
+  if ((!d->text.cap && !str_reserve(&d->text, TEXT_MAX)) ||
+      !str_copy(&d->rcpt, req.rcpt.s, req.rcpt.len) ||
+      !str_copy(&d->sender, req.sender.s, req.sender.len)) {
     result_s(slot, "Zqmail-spawn out of memory. (#4.3.0)\n");
     return;
   }
+  d->rcpt.s[at] = 0; /* local part, then the domain after it */
 
   msgfd = open_message(slot, n);
   if (msgfd == -1) return;
@@ -393,47 +377,12 @@ static void start(void)
     result_s(slot, "K");
     return;
   }
-  if (pipe(po) == -1) {
-    close(msgfd);
-    result_s(slot, "Zqmail-spawn unable to create pipe. (#4.3.0)\n");
-    return;
-  }
-  if (pipe(ps) == -1) {
-    close(msgfd);
-    close(po[0]);
-    close(po[1]);
-    result_s(slot, "Zqmail-spawn unable to create pipe. (#4.3.0)\n");
-    return;
-  }
-  fd_cloexec(po[0], 1);
-  fd_cloexec(po[1], 1);
-  fd_cloexec(ps[0], 1);
-  fd_cloexec(ps[1], 1);
-  fd_nonblock(po[0], 1);
-  fd_nonblock(ps[0], 1);
-
-  pid = fork();
-  if (pid == 0) {
-    close(po[0]);
-    close(ps[0]);
-    delivery(ps[1], msgfd, po[1], &req.rcpt, at, req.sender.s);
-  }
-  close(msgfd);
-  close(po[1]);
-  close(ps[1]);
-  if (pid == -1) {
-    close(po[0]);
-    close(ps[0]);
-    result_s(slot, "Zqmail-spawn unable to fork. (#4.3.0)\n");
-    return;
-  }
-  d->used = 1;
-  d->pid = pid;
-  d->out = po[0];
-  d->status = ps[0];
-  d->exited = 0;
-  d->over = 0;
-  d->text.len = 0;
+  d->msgfd = msgfd;
+  d->nughde.len = 0;
+  r = lookup_cdb(d->rcpt.s, at, &d->nughde);
+  if (r < 0) give_up(slot, -r);
+  else if (r == 1) start_local(slot, 1);
+  else start_getpw(slot);
 }
 
 /* Feed request bytes through the parser; each complete request starts. */
@@ -482,14 +431,22 @@ static void take(const char *buf, size_t len)
 
 /* ---- the main loop ---- */
 
-static void finish(unsigned slot)
+/* qmail-getpw has exited and its output is complete. */
+static void getpw_done(unsigned slot)
 {
   struct slot *d = &slots[slot];
-  char code;
+  if (d->failed) give_up(slot, d->failed);
+  else if (wait_crashed(d->wstat)) give_up(slot, FAIL_SYS);
+  else if (wait_exitcode(d->wstat) == 100) give_up(slot, FAIL_NOALIAS);
+  else if (wait_exitcode(d->wstat)) give_up(slot, FAIL_SYS);
+  else start_local(slot, 0);
+}
 
-  if (read(d->status, &code, 1) == 1 && code > 0 && code < FAIL_COUNT) {
-    result_s(slot, fail_text[(int)code]);
-  } else if (wait_crashed(d->wstat)) {
+/* qmail-local has exited and its output is complete. */
+static void local_done(unsigned slot)
+{
+  struct slot *d = &slots[slot];
+  if (wait_crashed(d->wstat)) {
     result_s(slot, "Zqmail-local crashed.\n");
   } else {
     str *t = &d->text;
@@ -503,11 +460,37 @@ static void finish(unsigned slot)
     if (nul) str_truncate(t, (size_t)(nul - t->s));
     result(slot, ex == 0 ? 'K' : ex == 100 ? 'D' : 'Z', t->s, t->len);
   }
-  close(d->status);
-  d->used = 0;
+  d->stage = FREE;
 }
 
-static void read_output(struct slot *d)
+/* Kill qmail-getpw; the delivery fails with code once it has exited. */
+static void stop_getpw(struct slot *d, int code)
+{
+  if (d->failed) return;
+  d->failed = code;
+  kill(d->pid, SIGKILL);
+}
+
+/* qmail-getpw's output: at most the local part and GETPW_EXTRA bytes. */
+static void read_getpw(struct slot *d)
+{
+  char buf[1024];
+  ssize_t r = read(d->out, buf, sizeof buf);
+  size_t max = strlen(d->rcpt.s) + GETPW_EXTRA;
+
+  if (r == -1 && (errno == EINTR || errno == EAGAIN)) return;
+  if (r <= 0) { /* end of output, or an error that ends it */
+    if (r == -1) stop_getpw(d, FAIL_SYS);
+    close(d->out);
+    d->out = -1;
+    return;
+  }
+  if (d->failed) return; /* killed already: drain what is left */
+  if ((size_t)r > max - d->nughde.len) stop_getpw(d, FAIL_BUG);
+  else if (!str_cat(&d->nughde, buf, (size_t)r)) stop_getpw(d, FAIL_NOMEM);
+}
+
+static void read_local(struct slot *d)
 {
   char buf[4096];
   ssize_t r = read(d->out, buf, sizeof buf);
@@ -536,7 +519,7 @@ static void reap(void)
   while (read(selfpipe[0], buf, sizeof buf) > 0) continue;
   while ((pid = wait_nohang(&wstat)) > 0)
     for (unsigned long i = 0; i < auto_spawn; ++i)
-      if (slots[i].used && !slots[i].exited && slots[i].pid == pid) {
+      if (slots[i].stage != FREE && !slots[i].exited && slots[i].pid == pid) {
         slots[i].exited = 1;
         slots[i].wstat = wstat;
         break;
@@ -556,6 +539,9 @@ int main(int argc, char **argv)
   if (!str_cats(&path_local, auto_qmail) || !str_cats(&path_local, "/bin/qmail-local") ||
       !str_cats(&path_getpw, auto_qmail) || !str_cats(&path_getpw, "/bin/qmail-getpw"))
     err_die(111, "qmail-lspawn: fatal: out of memory", (const char *)0);
+  devnull = open_read("/dev/null");
+  if (devnull == -1 || fd_cloexec(devnull, 1) == -1)
+    err_die_sys(111, "qmail-lspawn: fatal: unable to open /dev/null", (const char *)0);
   slots = calloc(auto_spawn, sizeof *slots);
   pfd = calloc(auto_spawn + 2, sizeof *pfd);
   pfd_slot = calloc(auto_spawn + 2, sizeof *pfd_slot);
@@ -571,16 +557,24 @@ int main(int argc, char **argv)
 
   for (;;) {
     size_t n = 0, running = 0;
+    time_t now = time(0), next = 0;
     int r;
 
     for (unsigned long i = 0; i < auto_spawn; ++i) {
       struct slot *d = &slots[i];
-      if (!d->used) continue;
+      if (d->stage == FREE) continue;
       if (d->exited && d->out == -1) {
-        finish((unsigned)i);
-        continue;
+        if (d->stage == GETPW) getpw_done((unsigned)i);
+        else local_done((unsigned)i);
+        if (d->stage == FREE) continue;
       }
       ++running;
+      if (d->stage == GETPW && !d->failed) {
+        if (now >= d->deadline) stop_getpw(d, FAIL_SYS);
+        else if (!next || d->deadline < next) {
+          next = d->deadline;
+        }
+      }
       if (d->out != -1) {
         pfd[n].fd = d->out;
         pfd[n].events = POLLIN;
@@ -595,7 +589,7 @@ int main(int argc, char **argv)
       pfd[n++].events = POLLIN;
     }
 
-    r = poll(pfd, (nfds_t)n, -1);
+    r = poll(pfd, (nfds_t)n, next ? (int)(next - now) * 1000 : -1);
     if (r == -1) {
       if (errno == EINTR) continue;
       err_die_sys(111, "qmail-lspawn: fatal: poll failed", (const char *)0);
@@ -610,7 +604,9 @@ int main(int argc, char **argv)
         if (got > 0) take(buf, (size_t)got);
         else if (got == 0 || (errno != EINTR && errno != EAGAIN)) reading = 0;
       } else {
-        read_output(&slots[pfd_slot[k]]);
+        struct slot *d = &slots[pfd_slot[k]];
+        if (d->stage == GETPW) read_getpw(d);
+        else read_local(d);
       }
     }
   }

@@ -24,6 +24,7 @@
 #include "num.h"
 #include "open.h"
 #include "sig.h"
+#include "spawn.h"
 #include "str.h"
 #include "wait.h"
 
@@ -306,6 +307,7 @@ static int open_message(unsigned long long n, const char **why)
 static const char *spawn(unsigned long slot, int messfd, char **args)
 {
   struct delivery *x = &d[slot];
+  struct spawn sp;
   int pi[2];
   pid_t pid;
 
@@ -314,18 +316,16 @@ static const char *spawn(unsigned long slot, int messfd, char **args)
     return "Zqmail-spawn out of memory. (#4.3.0)\n";
   if (pipe(pi) == -1) return "Zqmail-spawn unable to create pipe. (#4.3.0)\n";
   fd_cloexec(pi[0], 1);
-  pid = fork();
+  spawn_init(&sp, remote_path.s, args);
+  sp.fd[0] = messfd;
+  sp.fd[1] = pi[1];
+  sp.sigpipe_default = 1;
+  pid = spawn_start(&sp);
   if (pid == -1) {
     close(pi[0]);
     close(pi[1]);
-    return "Zqmail-spawn unable to fork. (#4.3.0)\n";
-  }
-  if (pid == 0) {
-    sig_default(SIGPIPE);
-    sig_default(SIGCHLD);
-    if (fd_move(0, messfd) == -1 || fd_move(1, pi[1]) == -1) _exit(111);
-    execv(remote_path.s, args);
-    _exit(111);
+    if (sp.failed == SPAWN_FORK) return "Zqmail-spawn unable to fork. (#4.3.0)\n";
+    return "ZUnable to run qmail-remote.\n";
   }
   close(pi[1]);
   x->state = RUNNING;

@@ -1,10 +1,11 @@
 /* qq.c: running qmail-queue as a child (see qq.h). */
-#include <fcntl.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include "auto.h"
 #include "fd.h"
 #include "qq.h"
+#include "spawn.h"
 #include "str.h"
 #include "wait.h"
 
@@ -12,6 +13,8 @@ int qq_open(qq *q)
 {
   int msg[2], env[2];
   str prog = STR_INIT;
+  char *argv[2];
+  struct spawn sp;
 
   if (!str_copys(&prog, auto_qmail) || !str_cats(&prog, "/bin/qmail-queue")) return -1;
   if (pipe(msg) == -1) goto fail;
@@ -20,33 +23,35 @@ int qq_open(qq *q)
     close(msg[1]);
     goto fail;
   }
-  q->pid = fork();
-  if (q->pid == -1) {
-    close(msg[0]); close(msg[1]); close(env[0]); close(env[1]);
-    goto fail;
-  }
-  if (q->pid == 0) {
-    char *argv[] = { prog.s, 0 };
-    int m, e;
-    close(msg[1]);
-    close(env[1]);
-    /* Lift both pipe ends above 2 first, so neither move can clobber the
-     * other when the parent had fd 0 or 1 closed. */
-    m = fcntl(msg[0], F_DUPFD, 3);
-    e = fcntl(env[0], F_DUPFD, 3);
-    close(msg[0]);
-    close(env[0]);
-    if (m == -1 || e == -1 || fd_move(0, m) == -1 || fd_move(1, e) == -1) _exit(120);
-    if (chdir(auto_qmail) == -1) _exit(61);
-    execv(prog.s, argv);
-    _exit(120);
-  }
+  /* Our ends must not leak into qmail-queue, or it never sees the end. */
+  fd_cloexec(msg[1], 1);
+  fd_cloexec(env[1], 1);
+  argv[0] = prog.s;
+  argv[1] = 0;
+  spawn_init(&sp, prog.s, argv);
+  sp.fd[0] = msg[0];
+  sp.fd[1] = env[0];
+  sp.dir = auto_qmail;
+  q->pid = spawn_start(&sp);
   str_free(&prog);
   close(msg[0]);
   close(env[0]);
   q->msgfd = msg[1];
   q->envfd = env[1];
   q->failed = 0;
+  q->startcode = 0;
+  if (q->pid == -1) {
+    if (sp.failed == SPAWN_FORK) {
+      close(msg[1]);
+      close(env[1]);
+      errno = sp.error;
+      return -1;
+    }
+    /* Reported by qq_close as qmail-1.03 reports a child that could not
+     * change to QMAILHOME or exec qmail-queue. */
+    q->startcode = sp.failed == SPAWN_DIR ? 61 : 120;
+    q->failed = 1;
+  }
   io_init(&q->out, io_write, q->msgfd, q->space, sizeof q->space);
   return 0;
 fail:
@@ -86,6 +91,7 @@ const char *qq_close(qq *q)
   qq_put(q, "", 1);
   if (!q->failed && io_flush(&q->out) == -1) q->failed = 1;
   close(q->envfd);
+  if (q->startcode) return qq_exittext(q->startcode);
   if (wait_pid(q->pid, &status) != q->pid) return "Zqq waitpid surprise (#4.3.0)";
   if (wait_crashed(status)) return "Zqq crashed (#4.3.0)";
   status = wait_exitcode(status);

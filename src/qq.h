@@ -13,6 +13,7 @@ typedef struct {
   int msgfd;        /* message pipe, -1 after qq_from */
   int envfd;        /* envelope pipe */
   int failed;       /* a write to either pipe failed */
+  int startcode;    /* qmail-queue did not start: the exit code reported */
   iobuf out;        /* buffered writes to the current pipe */
   char space[8192];
 } qq;

@@ -170,6 +170,30 @@ class Local(unittest.TestCase):
         self.write('.qmail', './broken/\n')
         self.fails(self.local(), 111, b'Temporary error on maildir delivery. (#4.3.0)\n')
 
+    def test_maildir_not_a_searchable_directory(self):
+        # what chdir into the maildir would refuse
+        self.write('plainfile', b'x')
+        self.write('.qmail', './plainfile/\n')
+        self.fails(self.local(), 111, b'Unable to chdir to maildir. (#4.2.1)\n')
+        self.maildir('locked')
+        os.chmod(self.path('locked'), 0o600)
+        self.write('.qmail', './locked/\n')
+        self.fails(self.local(), 111, b'Unable to chdir to maildir. (#4.2.1)\n')
+        self.assertEqual(os.listdir(self.path('locked/new')), [])
+
+    def test_maildir_twice_then_mbox(self):
+        # one qmail-local delivers twice into one maildir (two names, the
+        # second taken after the first is in new/), then to a relative
+        # mbox path, still relative to the home directory
+        self.maildir()
+        self.write('.qmail', './Maildir/\n./Maildir/\n./Mailbox\n')
+        self.ok(self.local(), b'did 3+0+0\n')
+        self.assertEqual(self.maildir_messages(), [self.head() + MSG] * 2)
+        self.assertEqual(len(set(os.listdir(self.path('Maildir/new')))), 2)
+        self.assertEqual(os.listdir(self.path('Maildir/tmp')), [])
+        self.assertTrue(self.read('Mailbox').startswith(b'From sender@example.net '))
+        self.assertFalse(os.path.exists(self.path('Maildir/Mailbox')))
+
     # ---- mbox ----
 
     def test_mbox_exact_bytes(self):

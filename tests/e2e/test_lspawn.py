@@ -10,6 +10,7 @@ import pwd
 import shutil
 import stat
 import subprocess
+import time
 import unittest
 
 from harness import Q, mode_of
@@ -504,6 +505,56 @@ class Lspawn(unittest.TestCase):
                 self.assertResults(request(0, self.number, b's', local + b'@x'), [(0, want)])
             finally:
                 os.chmod(path, mode)
+
+    def replace_getpw(self, script):
+        """Put a shell script in qmail-getpw's place for this test, as an
+        administrator replacing qmail-getpw would."""
+        path = Q.bin('qmail-getpw')
+        saved = path + '.saved'
+        os.rename(path, saved)
+        self.addCleanup(os.rename, saved, path)
+        with open(path, 'w') as f:
+            f.write('#!/bin/sh\n' + script)
+        os.chmod(path, 0o755)
+        self.addCleanup(os.unlink, path)
+
+    def test_getpw_replacement_results(self):
+        # qmail-lspawn judges qmail-getpw by its exit code and bounds its
+        # output; each case is one slot, all running at once
+        one = self.pw['lstest1']
+        fields = 'lstest1\\000%d\\000%d\\000%s\\000\\000\\000' % (one.pw_uid, one.pw_gid, one.pw_dir)
+        self.replace_getpw(
+            'case "$1" in\n'
+            'good) printf "%s" ;;\n'
+            'slowgood) sleep 2; printf "%s" ;;\n'
+            'huge) head -c 40000 /dev/zero ;;\n'
+            'absent) exit 100 ;;\n'
+            'trouble) exit 111 ;;\n'
+            'crash) kill -SEGV $$ ;;\n'
+            'garbage) printf "only\\0two\\0" ;;\n'
+            'rootly) printf "root\\0000\\0000\\0/\\0\\0\\0" ;;\n'
+            'esac\n' % (fields, fields))
+        top = self.maildir('lstest1')
+        names = [b'slowgood', b'good', b'huge', b'absent', b'trouble', b'crash', b'garbage',
+                 b'rootly']
+        reqs = b''.join(request(i, self.number, b's', n + b'@x') for i, n in enumerate(names))
+        start = time.time()
+        rc, err, results = lspawn(reqs)
+        self.assertEqual((rc, err), (0, b''))
+        self.assertLess(time.time() - start, 60)
+        self.assertEqual(sorted(results), [
+            (0, b'Kdid 1+0+0\n'),
+            (1, b'Kdid 1+0+0\n'),
+            (2, b'ZInternal qmail-lspawn bug.\n'),
+            (3, b'ZUnable to find alias user!\n'),
+            (4, b'ZTemporary failure in qmail-lspawn.\n'),
+            (5, b'ZTemporary failure in qmail-lspawn.\n'),
+            (6, b'ZInternal qmail-lspawn bug.\n'),
+            (7, b'ZNot allowed to perform deliveries as root.\n')])
+        # the slow lookup did not hold up the others: slot 1 was reported first
+        self.assertEqual([r[0] for r in results].index(1) < [r[0] for r in results].index(0),
+                         True)
+        self.assertEqual(len(os.listdir(os.path.join(top, 'new'))), 2)
 
     def dot_qmail(self, ext, text):
         pw = self.pw['lstest1']

@@ -126,7 +126,7 @@ $(B)/fuzz/libqmail.a: $(LIBMODS:%=$(B)/fuzz/lib/%.o) $(B)/fuzz/lib/auto_paths.o
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/fuzz/%: tests/fuzz/%.c $(HEADERS) $(B)/fuzz/libqmail.a
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(HEADERS) $(B)/fuzz/libqmail.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(B)/fuzz/libqmail.a
 
 test:

@@ -14,6 +14,9 @@ Use:
     Q.clear_queue()      remove every queued message
     Q.queue_files()      {relative path: bytes} of every file in the queue
     Q.control('me', 'example.org\\n'); Q.clear_controls()
+
+    class T(UserHomeCase)  tests run as TEST_USER, each in a fresh home
+                           directory (self.home) with an empty queue
 """
 import grp
 import os
@@ -22,12 +25,14 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COPIED = ['src', 'man', 'doc', 'Makefile', 'conf-cc', 'conf-ld', 'conf-split', 'conf-users',
           'conf-groups', 'conf-spawn', 'conf-break', 'conf-patrn']
 QUEUE_SPLIT_DIRS = ['mess', 'info', 'local', 'remote']
 QUEUE_FLAT_DIRS = ['pid', 'intd', 'todo', 'bounce']
+TEST_USER = 'qltest1'  # a real user for deliveries: created if missing, left in place
 
 
 def build_scratch(root):
@@ -135,3 +140,91 @@ def mode_of(st):
 
 
 Q = Scratch()
+
+
+def ensure_test_user():
+    try:
+        pwd.getpwnam(TEST_USER)
+    except KeyError:
+        subprocess.run(['useradd', '-M', '-N', '-d', '/nonexistent', '-s', '/bin/sh', TEST_USER],
+                       check=True, stdout=subprocess.DEVNULL)
+
+
+class UserHomeCase(unittest.TestCase):
+    """Tests run as TEST_USER (self.pw): each gets a fresh scratch
+    directory self.top (named after scratch_prefix) holding its home
+    directory self.home (TEST_USER's, mode 0755) and self.msgfile, the
+    message file a program reads on fd 0; the queue is emptied before and
+    after each test."""
+
+    scratch_prefix = 'home-'
+
+    @classmethod
+    def setUpClass(cls):
+        ensure_test_user()
+        cls.pw = pwd.getpwnam(TEST_USER)
+
+    def setUp(self):
+        Q.clear_queue()
+        self.top = tempfile.mkdtemp(prefix=self.scratch_prefix, dir=Q.root)
+        os.chmod(self.top, 0o755)
+        self.home = os.path.join(self.top, 'home')
+        os.mkdir(self.home, 0o755)
+        os.chown(self.home, self.pw.pw_uid, self.pw.pw_gid)
+        os.chmod(self.home, 0o755)
+        self.msgfile = os.path.join(self.top, 'message')
+
+    def tearDown(self):
+        Q.clear_queue()
+        shutil.rmtree(self.top, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.home, name)
+
+    def write(self, name, data, mode=0o644, mtime=None):
+        """Write data (bytes or str) to name in the home, owned by TEST_USER."""
+        p = self.path(name)
+        with open(p, 'wb') as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        os.chown(p, self.pw.pw_uid, self.pw.pw_gid)
+        os.chmod(p, mode)
+        if mtime is not None:
+            os.utime(p, (mtime, mtime))
+
+    def read(self, name):
+        with open(self.path(name), 'rb') as f:
+            return f.read()
+
+    def mkdirs(self, *names):
+        """Make each of names in the home, mode 0700, owned by TEST_USER."""
+        for name in names:
+            os.mkdir(self.path(name), 0o700)
+            os.chown(self.path(name), self.pw.pw_uid, self.pw.pw_gid)
+
+    def run_with_message_file(self, argv, message, env=None, cwd=None, timeout=60, vmem_kb=None):
+        """Run argv as TEST_USER with message on fd 0 as a file (seekable,
+        as qmail-local gives it), with at most vmem_kb of address space if
+        given."""
+        with open(self.msgfile, 'wb') as f:
+            f.write(message)
+        os.chmod(self.msgfile, 0o644)
+        limit = 'ulimit -v %d; ' % vmem_kb if vmem_kb else ''
+        return Q.run(['/bin/sh', '-c', limit + 'f=$1; shift; exec "$@" < "$f"', 'sh', self.msgfile] + argv,
+                     env=env, user=TEST_USER, cwd=cwd, timeout=timeout)
+
+    def run_qmail_local(self, args, message, vmem_kb=None):
+        """qmail-local args, as run_with_message_file runs it; env -u PWD
+        keeps sh's PWD out of the environment qmail-local passes on."""
+        return self.run_with_message_file(['env', '-u', 'PWD', Q.bin('qmail-local')] + args, message,
+                                          vmem_kb=vmem_kb)
+
+    def queued(self):
+        """[(intd envelope fields, message)] of every queued message."""
+        files = Q.queue_files()
+        found = []
+        for k in sorted(files):
+            if k.startswith('todo/'):
+                n = k.split('/')[1]
+                fields = files['intd/' + n].split(b'\0')[:-1]
+                found.append((fields, files['mess/%d/%s' % (int(n) % Q.split, n)]))
+        return found

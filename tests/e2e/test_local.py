@@ -7,19 +7,14 @@ lines far longer than any buffer."""
 import fcntl
 import mailbox
 import os
-import pwd
 import re
-import shutil
 import stat
-import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import Q
+from harness import Q, TEST_USER as USER, UserHomeCase
 
-USER = 'qltest1'
 DOMAIN = 'example.org'
 SORRY = b'Sorry, no mailbox here by that name. (#5.1.1)\n'
 LOOPING = b'This message is looping: it already has my Delivered-To line. (#5.4.6)\n'
@@ -32,78 +27,29 @@ MSG = (b'From: someone@example.net\nSubject: test\n\n'
        b'From the start\n>From quoted\n>>From twice\nnot From here\nlast line\n')
 
 
-def ensure_user():
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(['useradd', '-M', '-N', '-d', '/nonexistent', '-s', '/bin/sh', USER],
-                       check=True, stdout=subprocess.DEVNULL)
-
-
 def patrn():
     with open(os.path.join(Q.tree, 'conf-patrn')) as f:
         return int(f.readline(), 8)
 
 
-class Local(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        ensure_user()
-        cls.pw = pwd.getpwnam(USER)
-
-    def setUp(self):
-        Q.clear_queue()
-        self.top = tempfile.mkdtemp(prefix='local-', dir=Q.root)
-        os.chmod(self.top, 0o755)
-        self.home = os.path.join(self.top, 'home')
-        os.mkdir(self.home, 0o755)
-        os.chown(self.home, self.pw.pw_uid, self.pw.pw_gid)
-        os.chmod(self.home, 0o755)
-        self.msgfile = os.path.join(self.top, 'message')
-
-    def tearDown(self):
-        Q.clear_queue()
-        shutil.rmtree(self.top, ignore_errors=True)
+class Local(UserHomeCase):
+    scratch_prefix = 'local-'
 
     # ---- helpers ----
 
-    def path(self, name):
-        return os.path.join(self.home, name)
-
-    def write(self, name, data, mode=0o644):
-        p = self.path(name)
-        with open(p, 'wb') as f:
-            f.write(data if isinstance(data, bytes) else data.encode())
-        os.chown(p, self.pw.pw_uid, self.pw.pw_gid)
-        os.chmod(p, mode)
-
-    def read(self, name):
-        with open(self.path(name), 'rb') as f:
-            return f.read()
-
     def maildir(self, name='Maildir'):
-        for sub in ('', '/tmp', '/new', '/cur'):
-            p = self.path(name + sub)
-            os.mkdir(p, 0o700)
-            os.chown(p, self.pw.pw_uid, self.pw.pw_gid)
+        self.mkdirs(*(name + sub for sub in ('', '/tmp', '/new', '/cur')))
 
     def local(self, local=USER, dash='', ext='', sender='sender@example.net',
               aliasempty='./Mailbox', message=MSG, opts=(), home=None, args=None, stdin_pipe=False,
               vmem_kb=None):
         """Run qmail-local as USER with message on a seekable fd 0 (and at
         most vmem_kb of address space, if given)."""
-        with open(self.msgfile, 'wb') as f:
-            f.write(message)
-        os.chmod(self.msgfile, 0o644)
         if args is None:
             args = list(opts) + [USER, home or self.home, local, dash, ext, DOMAIN, sender, aliasempty]
         if stdin_pipe:
             return Q.run([Q.bin('qmail-local')] + args, input=message, user=USER)
-        # sh opens the file as fd 0; env -u keeps sh's PWD out of the
-        # environment qmail-local passes on
-        limit = 'ulimit -v %d; ' % vmem_kb if vmem_kb else ''
-        return Q.run(['/bin/sh', '-c', limit + 'f=$1; shift; exec env -u PWD "$@" < "$f"', 'sh',
-                      self.msgfile, Q.bin('qmail-local')] + args, user=USER)
+        return self.run_qmail_local(args, message, vmem_kb)
 
     def ok(self, r, out=b'did 1+0+0\n'):
         self.assertEqual((r.returncode, r.stdout, r.stderr), (0, out, b''))
@@ -114,17 +60,6 @@ class Local(unittest.TestCase):
     def maildir_messages(self, name='Maildir'):
         md = mailbox.Maildir(self.path(name), factory=None, create=False)
         return [md.get_bytes(k) for k in sorted(md.keys())]
-
-    def queued(self):
-        """[(intd envelope fields, message)] of every queued message."""
-        files = Q.queue_files()
-        found = []
-        for k in sorted(files):
-            if k.startswith('todo/'):
-                n = k.split('/')[1]
-                fields = files['intd/' + n].split(b'\0')[:-1]
-                found.append((fields, files['mess/%d/%s' % (int(n) % Q.split, n)]))
-        return found
 
     def head(self, sender=b'sender@example.net', local=USER.encode()):
         return b'Return-Path: <' + sender + b'>\nDelivered-To: ' + local + b'@example.org\n'

@@ -22,20 +22,13 @@ import time
 import unittest
 
 from harness import Q
+from clients import free_port
 
 USER = 'qpoptest'
 PASSWORD = 'pop-secret 1'  # a space: PASS takes the rest of the line
 HOST = 'testhost'
 BASE_TIME = 1700000000  # mtimes of the test messages: long past, one second apart
 GREETING = re.compile(rb'^\+OK <(\d+)\.(\d+)@testhost>\r\n$')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def ensure_user(home):

@@ -22,7 +22,6 @@ and only the loopback interface (ipmeprint lists 127.0.0.1 and, as
 qmail's ipme does, 0.0.0.0): its output and the control files it writes
 are checked exactly, for success and for a host DNS does not know.
 """
-import calendar
 import os
 import re
 import shutil
@@ -34,13 +33,12 @@ import threading
 import time
 import unittest
 
+import clients
 import dnsserver
+from clients import DATE, QQ_RECEIVED, date_epoch, rules_cdb, tcpserver_argv, wait_listening
 from dnsserver import A, PTR, Zone
 from harness import Q
 
-MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-DATE = rb'(\d{1,2}) (%s) (\d{4}) (\d\d):(\d\d):(\d\d) -0000' % '|'.join(MONTHS).encode()
-QQ_RECEIVED = re.compile(rb'^Received: \(qmail (\d+) invoked from network\); ' + DATE + rb'\n')
 OK = re.compile(rb'^Kok (\d+) qp (\d+)$')
 CONTROLS = ['me', 'rcpthosts', 'morercpthosts', 'morercpthosts.cdb', 'databytes', 'qmqpservers']
 
@@ -50,11 +48,6 @@ BAD_SENDER = b'Dunacceptable sender (#5.1.7)'
 TOO_BIG = b'Dsorry, that message size exceeds my databytes limit (#5.3.4)'
 TOO_MANY = b'Ztoo many recipients (#4.5.3)'
 BAD_ADDR = b"Dsorry, I can't accept addresses like that (#5.1.3)"
-
-
-def date_epoch(groups):
-    day, mon, year, hh, mm, ss = [g.decode() for g in groups]
-    return calendar.timegm((int(year), MONTHS.index(mon) + 1, int(day), int(hh), int(mm), int(ss)))
 
 
 # ---- netstrings, QMTP and QMQP as a client writes them ---------------------
@@ -98,34 +91,10 @@ def envelope(intd):
 
 # ---- processes --------------------------------------------------------------
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def quiesce():
     """Wait until no qmail-qmtpd, qmail-qmqpd or qmail-queue of the
-    installation runs (a session cut short leaves a qmail-queue that
-    removes its files once it sees the end of its input)."""
-    ours = {os.path.realpath(Q.bin(p)) for p in ('qmail-qmtpd', 'qmail-qmqpd', 'qmail-queue')}
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        running = False
-        for name in os.listdir('/proc'):
-            if name.isdigit():
-                try:
-                    running = os.readlink('/proc/%s/exe' % name) in ours
-                except OSError:
-                    continue
-                if running:
-                    break
-        if not running:
-            return
-        time.sleep(0.02)
-    raise AssertionError('a qmail-qmtpd, qmail-qmqpd or qmail-queue is still running')
+    installation runs."""
+    clients.quiesce(['qmail-qmtpd', 'qmail-qmqpd', 'qmail-queue'])
 
 
 def running(pid):
@@ -138,81 +107,14 @@ def running(pid):
     return stat[stat.rindex(')') + 2] != 'Z'
 
 
-def rules_cdb(directory, text):
-    cdb = os.path.join(directory, 'rules.cdb')
-    subprocess.run(['/usr/bin/tcprules', cdb, cdb + '.tmp'], input=text.encode(), check=True)
-    os.chmod(cdb, 0o644)
-    return cdb
-
-
-def tcpserver_argv(addr, port, program, rules=None, localname='mx.example'):
-    argv = ['/usr/bin/tcpserver', '-R', '-H', '-l', localname,
-            '-u', str(Q.uid('qmaild')), '-g', str(Q.gid('nofiles'))]
-    if rules:
-        argv += ['-x', rules]
-    return argv + [addr, str(port), Q.bin(program)]
-
-
-def wait_listening(addr, port, proc):
-    deadline = time.time() + 10
-    while True:
-        try:
-            socket.create_connection((addr, port), timeout=1).close()
-            return
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                raise
-            time.sleep(0.02)
-
-
-class QmtpServer:
+class QmtpServer(clients.TcpServer):
     """tcpserver running qmail-qmtpd as qmaild on 127.0.0.1:port."""
 
-    def __init__(self, env=None, rules=None, localname='mx.example'):
-        self.port = free_port()
-        full_env = {'PATH': '/usr/bin:/bin'}
-        full_env.update(env or {})
-        self.proc = subprocess.Popen(tcpserver_argv('127.0.0.1', self.port, 'qmail-qmtpd', rules, localname),
-                                     env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_listening('127.0.0.1', self.port, self.proc)
+    program = 'qmail-qmtpd'
+    timeout = 60
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-    def talk(self, data, timeout=60, chunks=None):
-        """Send data (or each of chunks, one after another), end the input,
-        return everything the server says until it closes. A thread reads
-        while we write, so large inputs cannot deadlock."""
-        s = socket.create_connection(('127.0.0.1', self.port), timeout=timeout)
-        got = []
-
-        def reader():
-            while True:
-                try:
-                    b = s.recv(65536)
-                except OSError:
-                    break
-                if not b:
-                    break
-                got.append(b)
-        t = threading.Thread(target=reader)
-        t.start()
-        try:
-            for piece in chunks or [data]:
-                s.sendall(piece)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        try:
-            s.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        t.join(timeout)
-        s.close()
-        return b''.join(got)
-
-    def session(self, timeout=60):
-        return QmtpSession(socket.create_connection(('127.0.0.1', self.port), timeout=timeout))
+    def session(self, timeout=None):
+        return QmtpSession(self.connect(timeout))
 
 
 class QmtpSession:

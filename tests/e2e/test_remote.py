@@ -16,6 +16,7 @@ import time
 import unittest
 
 from harness import Q
+from clients import free_port
 
 OK_END = b'K127.0.0.1 accepted message.\nRemote host said: 250 ok 1234\n\0'
 NOCONN = b"ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n\0"
@@ -149,14 +150,6 @@ class Sink:
         """Wait until the (first) conversation is over."""
         if not self.done.wait(20):
             raise AssertionError('the SMTP conversation did not end')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class ControlFiles:

@@ -5,7 +5,6 @@ databytes, hop count, bare LF, the exact Received line, SMTP smuggling
 payloads, hostile sizes (1 MB and 8 MB lines, 10,000 recipients, a 200 KB
 header line, a 10,000-character address), disconnects and timeouts,
 qmail-queue failures; then tcp-env and qmail-newmrh on their own."""
-import calendar
 import os
 import re
 import shutil
@@ -13,32 +12,17 @@ import smtplib
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
+import clients
+from clients import DATE, QQ_RECEIVED, date_epoch, rules_cdb
 from harness import Q
 
-MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-DATE = rb'(\d{1,2}) (%s) (\d{4}) (\d\d):(\d\d):(\d\d) -0000' % '|'.join(MONTHS).encode()
-QQ_RECEIVED = re.compile(rb'^Received: \(qmail (\d+) invoked from network\); ' + DATE + rb'\n')
 ACCEPT = re.compile(rb'^250 ok (\d+) qp (\d+)\r\n$')
 BARELF = b'451 See http://pobox.com/~djb/docs/smtplf.html.\r\n'
 SMTPD_CONTROLS = ['me', 'smtpgreeting', 'localiphost', 'timeoutsmtpd', 'rcpthosts', 'morercpthosts',
                   'morercpthosts.cdb', 'badmailfrom', 'databytes']
-
-
-def date_epoch(groups):
-    day, mon, year, hh, mm, ss = [g.decode() for g in groups]
-    return calendar.timegm((int(year), MONTHS.index(mon) + 1, int(day), int(hh), int(mm), int(ss)))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def children(pid):
@@ -57,90 +41,14 @@ def children(pid):
 
 
 def quiesce():
-    """Wait until no qmail-smtpd or qmail-queue of the installation runs: a
-    session that ended early may leave a qmail-queue that has not yet seen
-    its end of input (it then removes its files and exits)."""
-    ours = {os.path.realpath(Q.bin('qmail-smtpd')), os.path.realpath(Q.bin('qmail-queue'))}
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        running = False
-        for name in os.listdir('/proc'):
-            if name.isdigit():
-                try:
-                    running = os.readlink('/proc/%s/exe' % name) in ours
-                except OSError:
-                    continue
-                if running:
-                    break
-        if not running:
-            return
-        time.sleep(0.02)
-    raise AssertionError('qmail-smtpd or qmail-queue still running')
+    """Wait until no qmail-smtpd or qmail-queue of the installation runs."""
+    clients.quiesce(['qmail-smtpd', 'qmail-queue'])
 
 
-class Server:
+class Server(clients.TcpServer):
     """tcpserver running qmail-smtpd as qmaild on 127.0.0.1:port."""
 
-    def __init__(self, env=None, rules=None, localname='mx.example'):
-        self.port = free_port()
-        argv = ['/usr/bin/tcpserver', '-R', '-H', '-l', localname,
-                '-u', str(Q.uid('qmaild')), '-g', str(Q.gid('nofiles'))]
-        if rules:
-            argv += ['-x', rules]
-        argv += ['127.0.0.1', str(self.port), Q.bin('qmail-smtpd')]
-        full_env = {'PATH': '/usr/bin:/bin'}
-        full_env.update(env or {})
-        self.proc = subprocess.Popen(argv, env=full_env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise
-                time.sleep(0.02)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-    def connect(self, timeout=30):
-        return socket.create_connection(('127.0.0.1', self.port), timeout=timeout)
-
-    def talk(self, data, timeout=30, during=None):
-        """Send data (then end the input), return everything the server
-        says until it closes. A thread reads while we write, so large
-        pipelined inputs cannot deadlock. during(sock) runs after the
-        write, before the input is ended."""
-        s = self.connect(timeout)
-        got = []
-
-        def reader():
-            while True:
-                try:
-                    b = s.recv(65536)
-                except OSError:
-                    break
-                if not b:
-                    break
-                got.append(b)
-        t = threading.Thread(target=reader)
-        t.start()
-        try:
-            s.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        if during:
-            during(s)
-        try:
-            s.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        t.join(timeout)
-        s.close()
-        return b''.join(got)
+    program = 'qmail-smtpd'
 
     def sessions(self):
         return children(self.proc.pid)
@@ -155,14 +63,6 @@ def socket_pair():
     conn, _ = ls.accept()
     ls.close()
     return client, conn
-
-
-def rules_cdb(directory, text):
-    """Compile tcprules text into directory/rules.cdb."""
-    cdb = os.path.join(directory, 'rules.cdb')
-    subprocess.run(['/usr/bin/tcprules', cdb, cdb + '.tmp'], input=text.encode(), check=True)
-    os.chmod(cdb, 0o644)
-    return cdb
 
 
 def lines(*replies):

@@ -8,21 +8,18 @@ import calendar
 import fcntl
 import mailbox
 import os
-import pwd
 import re
 import select
 import shutil
 import stat
 import struct
 import subprocess
-import tempfile
 import time
 import tty
 import unittest
 
-from harness import Q, REPO
+from harness import Q, REPO, TEST_USER as USER, UserHomeCase
 
-USER = 'qltest1'
 DOMAIN = 'example.org'
 MSG = (b'From: Someone <someone@example.net>\nSubject: tools test\n\n'
        b'From the start\n>From quoted\nlast line\n')
@@ -37,73 +34,15 @@ TOOLS = ['forward', 'condredirect', 'bouncesaying', 'except', 'preline', 'maildi
          'maildir2mbox', 'maildirwatch', 'qbiff', 'qreceipt']
 
 
-def ensure_user():
-    try:
-        pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(['useradd', '-M', '-N', '-d', '/nonexistent', '-s', '/bin/sh', USER],
-                       check=True, stdout=subprocess.DEVNULL)
-
-
 def ctime(t):
     """qmail's From_ line date for t: ctime() form, GMT."""
     return time.strftime('%a %b %d %H:%M:%S %Y', time.gmtime(t)).encode()
 
 
-def queued():
-    """[(envelope fields, message)] of every message in the queue."""
-    files = Q.queue_files()
-    found = []
-    for k in sorted(files):
-        if k.startswith('todo/'):
-            n = k.split('/')[1]
-            fields = files['intd/' + n].split(b'\0')[:-1]
-            found.append((fields, files['mess/%d/%s' % (int(n) % Q.split, n)]))
-    return found
-
-
-class Tools(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        ensure_user()
-        cls.pw = pwd.getpwnam(USER)
-
-    def setUp(self):
-        Q.clear_queue()
-        self.top = tempfile.mkdtemp(prefix='tools-', dir=Q.root)
-        os.chmod(self.top, 0o755)
-        self.home = os.path.join(self.top, 'home')
-        os.mkdir(self.home)
-        os.chown(self.home, self.pw.pw_uid, self.pw.pw_gid)
-        os.chmod(self.home, 0o755)
-        self.msgfile = os.path.join(self.top, 'message')
-
-    def tearDown(self):
-        Q.clear_queue()
-        shutil.rmtree(self.top, ignore_errors=True)
+class Tools(UserHomeCase):
+    scratch_prefix = 'tools-'
 
     # ---- helpers ----
-
-    def path(self, name):
-        return os.path.join(self.home, name)
-
-    def write(self, name, data, mode=0o644, mtime=None):
-        p = self.path(name)
-        with open(p, 'wb') as f:
-            f.write(data if isinstance(data, bytes) else data.encode())
-        os.chown(p, self.pw.pw_uid, self.pw.pw_gid)
-        os.chmod(p, mode)
-        if mtime is not None:
-            os.utime(p, (mtime, mtime))
-
-    def read(self, name):
-        with open(self.path(name), 'rb') as f:
-            return f.read()
-
-    def mkdirs(self, *names):
-        for name in names:
-            os.mkdir(self.path(name), 0o700)
-            os.chown(self.path(name), self.pw.pw_uid, self.pw.pw_gid)
 
     def run_tool(self, argv, message=MSG, env=None, seekable=True, cwd=None, timeout=60):
         """Run a tool as USER in the home directory with message on fd 0 (a
@@ -114,20 +53,11 @@ class Tools(unittest.TestCase):
         if not seekable:
             return Q.run(argv, input=message, env=env, user=USER, cwd=cwd or self.home,
                          timeout=timeout)
-        with open(self.msgfile, 'wb') as f:
-            f.write(message)
-        os.chmod(self.msgfile, 0o644)
-        return Q.run(['/bin/sh', '-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', self.msgfile] + argv,
-                     env=env, user=USER, cwd=cwd or self.home, timeout=timeout)
+        return self.run_with_message_file(argv, message, env=env, cwd=cwd or self.home, timeout=timeout)
 
     def local(self, message=MSG, sender='sender@example.net'):
         """qmail-local for USER (no extension) with message on a file."""
-        with open(self.msgfile, 'wb') as f:
-            f.write(message)
-        os.chmod(self.msgfile, 0o644)
-        return Q.run(['/bin/sh', '-c', 'f=$1; shift; exec env -u PWD "$@" < "$f"', 'sh',
-                      self.msgfile, Q.bin('qmail-local'), USER, self.home, USER, '', '', DOMAIN,
-                      sender, './Mailbox'], user=USER)
+        return self.run_qmail_local([USER, self.home, USER, '', '', DOMAIN, sender, './Mailbox'], message)
 
     def result(self, r, code, stdout=b'', stderr=b''):
         self.assertEqual((r.returncode, r.stdout, r.stderr), (code, stdout, stderr))
@@ -141,7 +71,7 @@ class Tools(unittest.TestCase):
         return m.group(1)
 
     def check_queued(self, qp, sender, recipients, message):
-        q = queued()
+        q = self.queued()
         self.assertEqual(len(q), 1)
         fields, mess = q[0]
         self.assertEqual(fields, [b'u%d' % self.pw.pw_uid, b'p' + qp, b'F' + sender]
@@ -227,7 +157,7 @@ class Tools(unittest.TestCase):
                 (['sh', '-c', 'kill -9 $$'], 111, b'condredirect: fatal: child crashed\n')):
             r = self.run_tool(['condredirect', 'new@example.com'] + argv, env=self.cr_env())
             self.result(r, code, b'', err)
-            self.assertEqual(queued(), [], argv)
+            self.assertEqual(self.queued(), [], argv)
 
     def test_condredirect_errors(self):
         usage = b'condredirect: usage: condredirect newaddress program [ arg ... ]\n'
@@ -247,14 +177,14 @@ class Tools(unittest.TestCase):
         self.result(self.run_tool(['condredirect', 'x' * 1100 + '@example.com', 'true'],
                                   env=self.cr_env()),
                     100, b'', b'condredirect: fatal: envelope address too long for qq (#5.1.3)\n')
-        self.assertEqual(queued(), [])
+        self.assertEqual(self.queued(), [])
 
     def test_condredirect_from_qmail(self):
         self.write('.qmail', '|%s other@example.com grep -q redirect-me\n./Mailbox\n'
                    % Q.bin('condredirect'))
         r = self.local(message=b'Subject: keep\n\n')
         self.assertEqual((r.returncode, r.stdout), (0, b'did 1+0+1\n'))
-        self.assertEqual(queued(), [])
+        self.assertEqual(self.queued(), [])
         os.unlink(self.path('Mailbox'))
         msg = b'Subject: redirect-me\n\nbody\n'
         r = self.local(message=msg)
@@ -288,7 +218,7 @@ class Tools(unittest.TestCase):
         env = {'NEWSENDER': 'x@example.org', 'DTLINE': DTLINE}
         self.result(self.run_tool(['forward', 'x' * 1100 + '@example.com'], env=env), 100, b'',
                     b'forward: fatal: envelope address too long for qq (#5.1.3)\n')
-        self.assertEqual(queued(), [])
+        self.assertEqual(self.queued(), [])
 
     def test_forward_from_qmail(self):
         self.write('.qmail-owner', b'')
@@ -660,7 +590,7 @@ class Tools(unittest.TestCase):
         r = self.receipt(b'Message-ID: <123@example.net>\n'
                          b'Notice-Requested-Upon-Delivery-To: Joe <joe@example.com>, other@x.org\n')
         self.result(r, 0)
-        q = queued()
+        q = self.queued()
         self.assertEqual(len(q), 1)
         fields, mess = q[0]
         self.assertEqual(fields[2:], [b'F', b'Torig@example.net'])
@@ -677,7 +607,7 @@ class Tools(unittest.TestCase):
                        b'Notice-Requested-Upon-Delivery-To: <joe@example.com>\n'):
             Q.clear_queue()
             self.result(self.receipt(header, sender='a b@example.net'), 0)
-            q = queued()
+            q = self.queued()
             self.assertEqual(len(q), 1, header)
             mess = q[0][1]
             self.assertEqual(mess[RECEIVED.match(mess).end():],
@@ -695,7 +625,7 @@ class Tools(unittest.TestCase):
                                 'orig@example.net'),
                                (asked, ''), (asked, '#@[]')):
             self.result(self.receipt(header, sender=sender), 0)
-            self.assertEqual(queued(), [], (header, sender))
+            self.assertEqual(self.queued(), [], (header, sender))
 
     def test_qreceipt_errors(self):
         usage = b'qreceipt: usage: qreceipt deliveryaddress\n'
@@ -706,7 +636,7 @@ class Tools(unittest.TestCase):
         r = self.receipt(b'Notice-Requested-Upon-Delivery-To: joe@example.com\n',
                          sender='x' * 1100 + '@example.net')
         self.result(r, 100, b'', b'qreceipt: fatal: permanent qmail-queue error\n')
-        self.assertEqual(queued(), [])
+        self.assertEqual(self.queued(), [])
 
     # ---- boot scripts ----
 

@@ -15,23 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "cdb.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A fresh empty file (memfd where there is one). */
-static int scratch(void)
-{
-#ifdef MFD_CLOEXEC
-  int fd = memfd_create("fuzz_cdb", MFD_CLOEXEC);
-  if (fd != -1) return fd;
-#endif
-  {
-    char name[] = "/tmp/fuzz_cdb.XXXXXX";
-    int fd2 = mkstemp(name);
-    if (fd2 != -1) unlink(name);
-    return fd2;
-  }
-}
+#include "fuzz_common.h"
 
 static int put_all(int fd, const uint8_t *p, size_t len)
 {
@@ -64,7 +48,7 @@ static void as_database(const uint8_t *data, size_t size, int use_pread)
   static const char *const keys[] = { "", "one", "127.0.0.1", "a", "root", "localhost" };
   struct cdb c;
   size_t i;
-  int fd = scratch();
+  int fd = scratch_fd();
 
   if (fd == -1) return;
   if (put_all(fd, data, size) == -1 || cdb_init(&c, fd) == -1) {
@@ -111,7 +95,7 @@ static void round_trip(const uint8_t *data, size_t size)
   struct cdb_make m;
   struct cdb c;
   size_t i;
-  int fd = scratch();
+  int fd = scratch_fd();
 
   if (fd == -1) return;
   if (cdb_make_start(&m, fd) == -1) abort();

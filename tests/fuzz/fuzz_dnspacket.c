@@ -16,8 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dnspacket.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_common.h"
 
 static str text = STR_INIT;
 

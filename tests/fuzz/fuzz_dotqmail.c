@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dotqmail.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_common.h"
 
 #define EXT_MAX 1024
 
@@ -124,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (!dotqmail_safeext(&safe, ext)) abort();
   if (safe.len != n || safe.s[n]) abort();
   for (size_t i = 0; i < n; ++i) {
-    char c = ext[i], want = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c == '.' ? ':' : c;
+    char want = ext[i] == '.' ? ':' : ascii_lower(ext[i]);
     if (safe.s[i] != want) abort();
   }
   search("", &safe);

@@ -23,80 +23,31 @@
 #include <string.h>
 #include "dotstuff.h"
 #include "smtpdata.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- a growable byte buffer (no library code: it is under test) ---- */
-
-struct buf {
-  char *s;
-  size_t len, cap;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-  if (!n) return;
-  if (b->len + n > b->cap) {
-    size_t cap = (b->len + n) * 2;
-    char *s = realloc(b->s, cap);
-    if (!s) abort();
-    b->s = s;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, p, n);
-  b->len += n;
-}
-
-/* ---- cut points drawn from the input ---- */
-
-struct cutter {
-  uint64_t x;
-};
-
-static void cut_init(struct cutter *c, const uint8_t *d, size_t n, uint64_t salt)
-{
-  uint64_t h = 1469598103934665603ULL ^ salt;
-  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
-  c->x = h | 1;
-}
-
-/* The next piece's length: 0 (an empty feed), 1..16 mostly, sometimes up
- * to 4096; never more than left. */
-static size_t cut_next(struct cutter *c, size_t left)
-{
-  size_t n;
-  c->x ^= c->x << 13;
-  c->x ^= c->x >> 7;
-  c->x ^= c->x << 17;
-  n = (c->x >> 8) % 8 == 0 ? (size_t)(c->x >> 20) % 4097 : (size_t)(c->x >> 20) % 17;
-  return n > left ? left : n;
-}
+#include "fuzz_common.h"
 
 /* ---- encoding ---- */
 
-enum { WHOLE, BYTES, CUTS };
-
-static void encode(const uint8_t *in, size_t n, int mode, struct buf *out, int *partial)
+static void encode(const uint8_t *in, size_t n, enum feed_mode mode, struct bytebuf *out, int *partial)
 {
   dotstuff d;
-  struct cutter c;
+  struct feeder f;
   size_t pos = 0;
   char *fin;
 
   out->len = 0;
   dotstuff_init(&d);
-  cut_init(&c, in, n, 0);
-  while (pos < n || mode == CUTS) {
-    size_t len = mode == WHOLE ? n : mode == BYTES ? 1 : cut_next(&c, n - pos);
+  feeder_init(&f, mode, hash_bytes(in, n, 0), 4096);
+  while (pos < n || mode == FEED_CUTS) {
+    size_t len = feeder_next(&f, n - pos);
     char *o = malloc(DOTSTUFF_OUTMAX(len));
     size_t w;
     if (!o) abort();
     w = dotstuff_encode(&d, (const char *)in + pos, len, o);
     if (w > DOTSTUFF_OUTMAX(len)) abort();
-    put(out, o, w);
+    bytebuf_put(out, o, w);
     free(o);
     pos += len;
-    if (mode == CUTS && pos == n) break;
+    if (mode == FEED_CUTS && pos == n) break;
   }
   *partial = dotstuff_partial(&d);
   fin = malloc(DOTSTUFF_FINISHMAX);
@@ -104,7 +55,7 @@ static void encode(const uint8_t *in, size_t n, int mode, struct buf *out, int *
   {
     size_t w = dotstuff_finish(&d, fin);
     if (w > DOTSTUFF_FINISHMAX) abort();
-    put(out, fin, w);
+    bytebuf_put(out, fin, w);
   }
   free(fin);
 }
@@ -113,21 +64,21 @@ static void encode(const uint8_t *in, size_t n, int mode, struct buf *out, int *
 
 /* The input as lines: CR LF, lone CR and LF each end a line, turned
  * into LF; an unfinished last line gets one. */
-static void normalize(const uint8_t *in, size_t n, struct buf *b)
+static void normalize(const uint8_t *in, size_t n, struct bytebuf *b)
 {
   b->len = 0;
   for (size_t i = 0; i < n; ++i) {
     if (in[i] == '\r') {
-      put(b, "\n", 1);
+      bytebuf_put(b, "\n", 1);
       if (i + 1 < n && in[i + 1] == '\n') ++i;
     } else {
-      put(b, &in[i], 1);
+      bytebuf_put(b, &in[i], 1);
     }
   }
-  if (n && in[n - 1] != '\n' && in[n - 1] != '\r') put(b, "\n", 1);
+  if (n && in[n - 1] != '\n' && in[n - 1] != '\r') bytebuf_put(b, "\n", 1);
 }
 
-static void check_form(const struct buf *out)
+static void check_form(const struct bytebuf *out)
 {
   size_t body;
 
@@ -137,10 +88,7 @@ static void check_form(const struct buf *out)
   if (body && (body < 2 || memcmp(out->s + body - 2, "\r\n", 2))) abort();
 
   /* The terminator, as a receiver sees it, only at the end. */
-  for (size_t i = 0; i + 3 <= out->len; ++i) {
-    int after_crlf = i == 0 || (i >= 2 && out->s[i - 2] == '\r' && out->s[i - 1] == '\n');
-    if (after_crlf && !memcmp(out->s + i, ".\r\n", 3) && i + 3 != out->len) abort();
-  }
+  if (first_dot_line(out->s, out->len) != body) abort();
   /* Line breaks only as CR LF; dots at line starts doubled. */
   for (size_t i = 0; i < body; ++i) {
     char ch = out->s[i];
@@ -152,42 +100,39 @@ static void check_form(const struct buf *out)
 }
 
 /* Undo the stuffing: CR LF to LF, one leading dot per line dropped. */
-static void unstuff(const struct buf *out, struct buf *b)
+static void unstuff(const struct bytebuf *out, struct bytebuf *b)
 {
   size_t body = out->len - 3;
   b->len = 0;
   for (size_t i = 0; i < body; ++i) {
     if ((i == 0 || out->s[i - 1] == '\n') && out->s[i] == '.') continue;
     if (out->s[i] == '\r') continue; /* always before LF (checked) */
-    put(b, &out->s[i], 1);
+    bytebuf_put(b, &out->s[i], 1);
   }
 }
 
 static void sink(void *arg, const char *p, size_t n)
 {
   if (!n) abort();
-  put(arg, p, n);
-}
-
-static int same(const struct buf *a, const struct buf *b)
-{
-  return a->len == b->len && (!a->len || !memcmp(a->s, b->s, a->len));
+  bytebuf_put(arg, p, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static struct buf out[3], norm, plain, received;
-  int partial[3];
+  static struct bytebuf out[FEED_MODES], norm, plain, received;
+  int partial[FEED_MODES];
 
-  for (int mode = WHOLE; mode <= CUTS; ++mode) encode(data, size, mode, &out[mode], &partial[mode]);
-  if (!same(&out[WHOLE], &out[BYTES]) || !same(&out[WHOLE], &out[CUTS])) abort();
-  if (partial[WHOLE] != partial[BYTES] || partial[WHOLE] != partial[CUTS]) abort();
-  if (partial[WHOLE] != (size && data[size - 1] != '\n' && data[size - 1] != '\r')) abort();
+  for (enum feed_mode mode = FEED_WHOLE; mode < FEED_MODES; ++mode)
+    encode(data, size, mode, &out[mode], &partial[mode]);
+  if (!bytebuf_same(&out[FEED_WHOLE], &out[FEED_BYTES]) || !bytebuf_same(&out[FEED_WHOLE], &out[FEED_CUTS]))
+    abort();
+  if (partial[FEED_WHOLE] != partial[FEED_BYTES] || partial[FEED_WHOLE] != partial[FEED_CUTS]) abort();
+  if (partial[FEED_WHOLE] != (size && data[size - 1] != '\n' && data[size - 1] != '\r')) abort();
 
-  check_form(&out[WHOLE]);
+  check_form(&out[FEED_WHOLE]);
   normalize(data, size, &norm);
-  unstuff(&out[WHOLE], &plain);
-  if (!same(&plain, &norm)) abort();
+  unstuff(&out[FEED_WHOLE], &plain);
+  if (!bytebuf_same(&plain, &norm)) abort();
 
   /* What qmail-smtpd would store from it. */
   {
@@ -195,9 +140,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t used;
     received.len = 0;
     smtpdata_init(&d, 0, sink, &received);
-    if (smtpdata_feed(&d, out[WHOLE].s, out[WHOLE].len, &used) != SMTPDATA_END) abort();
-    if (used != out[WHOLE].len) abort();
-    if (!same(&received, &norm)) abort();
+    if (smtpdata_feed(&d, out[FEED_WHOLE].s, out[FEED_WHOLE].len, &used) != SMTPDATA_END) abort();
+    if (used != out[FEED_WHOLE].len) abort();
+    if (!bytebuf_same(&received, &norm)) abort();
     if (d.bytes != norm.len) abort();
   }
   return 0;

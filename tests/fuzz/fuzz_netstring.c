@@ -26,33 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "netstring.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- cut points drawn from the input ---- */
-
-struct cutter {
-  uint64_t x;
-};
-
-static uint64_t hash(const uint8_t *d, size_t n)
-{
-  uint64_t h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
-  return h;
-}
-
-static size_t cut_next(struct cutter *c, size_t left)
-{
-  size_t n;
-  c->x ^= c->x << 13;
-  c->x ^= c->x >> 7;
-  c->x ^= c->x << 17;
-  n = c->x % 8 == 0 ? (size_t)(c->x >> 20) % 4097 : (size_t)(c->x >> 20) % 17;
-  return n > left ? left : n;
-}
-
-enum { WHOLE, BYTES, CUTS };
+#include "fuzz_common.h"
 
 /* ---- the model: one netstring at in[0..n) ---- */
 
@@ -106,12 +80,12 @@ static void model(const uint8_t *in, size_t n, size_t max, struct one *o)
 
 /* ---- the reader, fed in pieces ---- */
 
-static void stream(const uint8_t *in, size_t n, size_t max, int mode, uint64_t seed)
+static void stream(const uint8_t *in, size_t n, size_t max, enum feed_mode mode, uint64_t seed)
 {
-  struct cutter c;
+  struct feeder f;
   size_t pos = 0;
 
-  c.x = seed | 1;
+  feeder_init(&f, mode, seed, 4096);
   while (pos < n) {
     struct netstring ns;
     struct one want;
@@ -122,7 +96,7 @@ static void stream(const uint8_t *in, size_t n, size_t max, int mode, uint64_t s
     netstring_init(&ns, max);
     if (!netstring_idle(&ns)) abort();
     while (pos < n) {
-      size_t len = mode == WHOLE ? n - pos : mode == BYTES ? 1 : cut_next(&c, n - pos);
+      size_t len = feeder_next(&f, n - pos);
       size_t used = (size_t)-1, left = ns.left;
       int was_data = header && ns.left > 0;
 
@@ -251,7 +225,7 @@ static void writing(const uint8_t *in, size_t n)
 
 static void check(const uint8_t *data, size_t size)
 {
-  uint64_t seed = hash(data, size);
+  uint64_t seed = hash_bytes(data, size, 0);
   size_t max;
 
   switch (seed % 4) {
@@ -265,7 +239,7 @@ static void check(const uint8_t *data, size_t size)
   }
   default: max = SIZE_MAX / 10 + (size_t)(seed >> 8) % 21 - 10; break;
   }
-  for (int mode = WHOLE; mode <= CUTS; ++mode) stream(data, size, max, mode, seed);
+  for (enum feed_mode mode = FEED_WHOLE; mode < FEED_MODES; ++mode) stream(data, size, max, mode, seed);
   writing(data, size);
 }
 
@@ -281,22 +255,6 @@ static const char *const words[16] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static uint8_t *big;
-  size_t n = 0;
-
-  check(data, size);
-  free(big);
-  big = malloc(size * 20 + 1);
-  if (!big) abort();
-  for (size_t i = 0; i < size; ++i) {
-    if (data[i] >= 0xf0) {
-      size_t w = strlen(words[data[i] - 0xf0]);
-      memcpy(big + n, words[data[i] - 0xf0], w);
-      n += w;
-    } else {
-      big[n++] = data[i];
-    }
-  }
-  check(big, n);
+  check_as_is_and_with_words(data, size, words, SIZE_MAX, check);
   return 0;
 }

@@ -28,59 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pop3cmd.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- a growable byte buffer ---- */
-
-struct buf {
-  char *s;
-  size_t len, cap;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-  if (!n) return;
-  if (b->len + n > b->cap) {
-    size_t cap = (b->len + n) * 2;
-    char *s = realloc(b->s, cap);
-    if (!s) abort();
-    b->s = s;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, p, n);
-  b->len += n;
-}
-
-static int same(const struct buf *a, const struct buf *b)
-{
-  return a->len == b->len && (!a->len || !memcmp(a->s, b->s, a->len));
-}
-
-/* ---- cut points drawn from the input ---- */
-
-struct cutter {
-  uint64_t x;
-};
-
-static uint64_t hash(const uint8_t *d, size_t n)
-{
-  uint64_t h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
-  return h;
-}
-
-static size_t cut_next(struct cutter *c, size_t left)
-{
-  size_t n;
-  c->x ^= c->x << 13;
-  c->x ^= c->x >> 7;
-  c->x ^= c->x << 17;
-  n = c->x % 8 == 0 ? (size_t)(c->x >> 20) % 4097 : (size_t)(c->x >> 20) % 17;
-  return n > left ? left : n;
-}
-
-enum { WHOLE, BYTES, CUTS };
+#include "fuzz_common.h"
 
 /* ---- models of the command pieces ---- */
 
@@ -94,21 +42,12 @@ static const enum pop3cmd_verb verbcodes[] = {
   POP3CMD_DELE, POP3CMD_RSET, POP3CMD_LAST
 };
 
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+#define NVERBS (sizeof verbs / sizeof *verbs)
 
 static enum pop3cmd_verb model_verb(const char *s, size_t n, size_t *arg)
 {
-  size_t v = 0, a;
-  while (v < n && s[v] && s[v] != ' ') ++v;
-  for (a = v; a < n && s[a] == ' '; ++a) continue;
-  *arg = a;
-  for (size_t i = 0; i < sizeof verbs / sizeof *verbs; ++i) {
-    size_t k;
-    if (strlen(verbs[i]) != v) continue;
-    for (k = 0; k < v && lower(s[k]) == verbs[i][k]; ++k) continue;
-    if (k == v) return verbcodes[i];
-  }
-  return POP3CMD_UNKNOWN;
+  size_t i = model_verb_index(s, n, verbs, NVERBS, arg);
+  return i < NVERBS ? verbcodes[i] : POP3CMD_UNKNOWN;
 }
 
 /* Leading digits of s: how many, and their value (saturating). */
@@ -167,15 +106,11 @@ static struct pop3cmd cmd;
 
 static void check_line(const uint8_t *raw, size_t n, size_t count)
 {
-  size_t strip = n && raw[n - 1] == '\r' ? n - 1 : n, aoff;
-  int overlong = strip > POP3CMD_LINE_MAX;
+  int overlong = check_kept_line(raw, n, cmd.line, cmd.len, pop3cmd_overlong(&cmd), POP3CMD_LINE_MAX);
   char *arg = 0;
+  size_t aoff;
   enum pop3cmd_verb v;
 
-  if (pop3cmd_overlong(&cmd) != overlong) abort();
-  if (cmd.len > POP3CMD_LINE_MAX + 1) abort();
-  if (!overlong && (cmd.len != strip || memcmp(cmd.line, raw, strip))) abort();
-  if (overlong && (cmd.len != POP3CMD_LINE_MAX + 1 || memcmp(cmd.line, raw, cmd.len))) abort();
   v = pop3cmd_verb(&cmd, &arg);
   if (v != model_verb(cmd.line, cmd.len, &aoff) || !arg) abort();
   if (overlong) {
@@ -187,26 +122,20 @@ static void check_line(const uint8_t *raw, size_t n, size_t count)
   if (overlong && *arg) abort(); /* apop must not have written into "" */
 }
 
-static void run_lines(const uint8_t *in, size_t n, int mode, uint64_t seed)
+static void run_lines(const uint8_t *in, size_t n, enum feed_mode mode, uint64_t seed)
 {
-  struct cutter c;
+  struct feeder f;
   size_t pos = 0, linestart = 0, count = (size_t)(seed >> 40) % 1000;
 
-  c.x = seed | 1;
+  feeder_init(&f, mode, seed, 4096);
   pop3cmd_init(&cmd);
   while (pos < n) {
-    size_t len = mode == WHOLE ? n - pos : mode == BYTES ? 1 : cut_next(&c, n - pos);
+    size_t len = feeder_next(&f, n - pos);
     size_t used = (size_t)-1;
-    const uint8_t *lf = memchr(in + pos, '\n', len);
     int r = pop3cmd_feed(&cmd, (const char *)in + pos, len, &used);
 
-    if (r == POP3CMD_MORE) {
-      if (lf || used != len) abort();
-    } else if (r == POP3CMD_LINE) {
-      if (!lf || used != (size_t)(lf - (in + pos)) + 1) abort();
-    } else {
-      abort();
-    }
+    if (r != POP3CMD_MORE && r != POP3CMD_LINE) abort();
+    check_line_feed(in + pos, len, used, r == POP3CMD_LINE);
     if (cmd.len > POP3CMD_LINE_MAX + 1) abort();
     pos += used;
     if (r == POP3CMD_LINE) {
@@ -225,7 +154,7 @@ static void run_lines(const uint8_t *in, size_t n, int mode, uint64_t seed)
 /* ---- RETR and TOP ---- */
 
 static void model_msg(const uint8_t *in, size_t n, int limited, unsigned long long lines,
-                      struct buf *out, int *done)
+                      struct bytebuf *out, int *done)
 {
   size_t start = 0;
   int inheader = 1;
@@ -243,27 +172,27 @@ static void model_msg(const uint8_t *in, size_t n, int limited, unsigned long lo
       --lines;
     }
     if (end == start && lf) inheader = 0;
-    if (end > start && in[start] == '.') put(out, ".", 1);
-    put(out, in + start, end - start);
-    put(out, "\r\n", 2);
+    if (end > start && in[start] == '.') bytebuf_put(out, ".", 1);
+    bytebuf_put(out, in + start, end - start);
+    bytebuf_put(out, "\r\n", 2);
     start = lf ? end + 1 : n;
   }
-  put(out, "\r\n.\r\n", 5);
+  bytebuf_put(out, "\r\n.\r\n", 5);
 }
 
-static void encode(const uint8_t *in, size_t n, int mode, uint64_t seed, int limited,
-                   unsigned long long lines, struct buf *out, int *done)
+static void encode(const uint8_t *in, size_t n, enum feed_mode mode, uint64_t seed, int limited,
+                   unsigned long long lines, struct bytebuf *out, int *done)
 {
   struct pop3msg m;
-  struct cutter c;
+  struct feeder f;
   size_t pos = 0;
   char *fin;
 
-  c.x = seed | 1;
+  feeder_init(&f, mode, seed, 4096);
   out->len = 0;
   pop3msg_init(&m, limited, lines);
-  while (pos < n || mode == CUTS) {
-    size_t len = mode == WHOLE ? n : mode == BYTES ? 1 : cut_next(&c, n - pos);
+  while (pos < n || mode == FEED_CUTS) {
+    size_t len = feeder_next(&f, n - pos);
     size_t max = POP3MSG_OUTMAX(len), w;
     int was_done = pop3msg_done(&m);
     char *o = malloc(max ? max : 1);
@@ -271,10 +200,10 @@ static void encode(const uint8_t *in, size_t n, int mode, uint64_t seed, int lim
     w = pop3msg_encode(&m, (const char *)in + pos, len, o);
     if (w > max || (was_done && w)) abort();
     if (was_done && !pop3msg_done(&m)) abort();
-    put(out, o, w);
+    bytebuf_put(out, o, w);
     free(o);
     pos += len;
-    if (mode == CUTS && pos == n) break;
+    if (mode == FEED_CUTS && pos == n) break;
   }
   *done = pop3msg_done(&m);
   fin = malloc(POP3MSG_FINISHMAX);
@@ -282,44 +211,43 @@ static void encode(const uint8_t *in, size_t n, int mode, uint64_t seed, int lim
   {
     size_t w = pop3msg_finish(&m, fin);
     if (w > POP3MSG_FINISHMAX) abort();
-    put(out, fin, w);
+    bytebuf_put(out, fin, w);
   }
   free(fin);
 }
 
-static void check_end(const struct buf *out)
+/* "\r\n.\r\n" at the end, and the end as a client sees it only there. */
+static void check_end(const struct bytebuf *out)
 {
-  for (size_t i = 0; i + 3 <= out->len; ++i) {
-    int bol = i == 0 || (i >= 2 && out->s[i - 2] == '\r' && out->s[i - 1] == '\n');
-    if (bol && !memcmp(out->s + i, ".\r\n", 3) && i + 3 != out->len) abort();
-  }
   if (out->len < 5 || memcmp(out->s + out->len - 5, "\r\n.\r\n", 5)) abort();
+  if (first_dot_line(out->s, out->len) != out->len - 3) abort();
 }
 
 static void messages(const uint8_t *in, size_t n, uint64_t seed)
 {
-  static struct buf out[3], expect;
+  static struct bytebuf out[FEED_MODES], expect;
   size_t nlines = 0;
-  int done[3], edone;
+  int done[FEED_MODES], edone;
 
   for (size_t i = 0; i < n; ++i) nlines += in[i] == '\n';
   for (int limited = 0; limited <= 2; ++limited) {
     /* No limit; a limit around the message's length; the largest. */
     unsigned long long lines = limited == 1 ? (seed >> 7) % (nlines + 3) : ULLONG_MAX;
-    for (int mode = WHOLE; mode <= CUTS; ++mode)
+    for (enum feed_mode mode = FEED_WHOLE; mode < FEED_MODES; ++mode)
       encode(in, n, mode, seed >> 3, limited != 0, lines, &out[mode], &done[mode]);
-    if (!same(&out[WHOLE], &out[BYTES]) || !same(&out[WHOLE], &out[CUTS])) abort();
-    if (done[WHOLE] != done[BYTES] || done[WHOLE] != done[CUTS]) abort();
+    if (!bytebuf_same(&out[FEED_WHOLE], &out[FEED_BYTES]) || !bytebuf_same(&out[FEED_WHOLE], &out[FEED_CUTS]))
+      abort();
+    if (done[FEED_WHOLE] != done[FEED_BYTES] || done[FEED_WHOLE] != done[FEED_CUTS]) abort();
     model_msg(in, n, limited != 0, lines, &expect, &edone);
-    if (!same(&out[WHOLE], &expect) || done[WHOLE] != edone) abort();
-    check_end(&out[WHOLE]);
+    if (!bytebuf_same(&out[FEED_WHOLE], &expect) || done[FEED_WHOLE] != edone) abort();
+    check_end(&out[FEED_WHOLE]);
   }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  uint64_t seed = hash(data, size);
-  for (int mode = WHOLE; mode <= CUTS; ++mode) run_lines(data, size, mode, seed);
+  uint64_t seed = hash_bytes(data, size, 0);
+  for (enum feed_mode mode = FEED_WHOLE; mode < FEED_MODES; ++mode) run_lines(data, size, mode, seed);
   messages(data, size, seed);
   return 0;
 }

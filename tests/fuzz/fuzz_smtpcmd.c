@@ -27,31 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "smtpcmd.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- cut points drawn from the input ---- */
-
-struct cutter {
-  uint64_t x;
-};
-
-static uint64_t hash(const uint8_t *d, size_t n)
-{
-  uint64_t h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
-  return h;
-}
-
-static size_t cut_next(struct cutter *c, size_t left)
-{
-  size_t n;
-  c->x ^= c->x << 13;
-  c->x ^= c->x >> 7;
-  c->x ^= c->x << 17;
-  n = c->x % 8 == 0 ? (size_t)(c->x >> 20) % 4097 : (size_t)(c->x >> 20) % 17;
-  return n > left ? left : n;
-}
+#include "fuzz_common.h"
 
 /* ---- models ---- */
 
@@ -63,23 +39,14 @@ static const enum smtpcmd_verb verbcodes[] = {
   SMTPCMD_RSET, SMTPCMD_NOOP, SMTPCMD_VRFY, SMTPCMD_HELP, SMTPCMD_QUIT
 };
 
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+#define NVERBS (sizeof verbs / sizeof *verbs)
 
 /* The verb of the n bytes at s (a line as kept); *arg is the offset of
  * the argument, which runs to the first NUL or n. */
 static enum smtpcmd_verb model_verb(const char *s, size_t n, size_t *arg)
 {
-  size_t v = 0, a;
-  while (v < n && s[v] && s[v] != ' ') ++v;
-  for (a = v; a < n && s[a] == ' '; ++a) continue;
-  *arg = a;
-  for (size_t i = 0; i < sizeof verbs / sizeof *verbs; ++i) {
-    size_t k;
-    if (strlen(verbs[i]) != v) continue;
-    for (k = 0; k < v && lower(s[k]) == verbs[i][k]; ++k) continue;
-    if (k == v) return verbcodes[i];
-  }
-  return SMTPCMD_UNKNOWN;
+  size_t i = model_verb_index(s, n, verbs, NVERBS, arg);
+  return i < NVERBS ? verbcodes[i] : SMTPCMD_UNKNOWN;
 }
 
 /* "[d.d.d.d]", each d one or more digits worth at most 255. */
@@ -154,22 +121,14 @@ static void check_addr(const char *arg)
 
 /* ---- lines ---- */
 
-enum { WHOLE, BYTES, CUTS };
-
 static struct smtpcmd cmd; /* large: not on the stack */
 
 static void check_line(const uint8_t *raw, size_t n)
 {
-  size_t strip = n && raw[n - 1] == '\r' ? n - 1 : n;
-  int overlong = strip > SMTPCMD_LINE_MAX;
+  int overlong = check_kept_line(raw, n, cmd.line, cmd.len, smtpcmd_overlong(&cmd), SMTPCMD_LINE_MAX);
   const char *arg = 0;
   enum smtpcmd_verb v;
   size_t aoff;
-
-  if (smtpcmd_overlong(&cmd) != overlong) abort();
-  if (cmd.len > SMTPCMD_LINE_MAX + 1) abort();
-  if (!overlong && (cmd.len != strip || memcmp(cmd.line, raw, strip))) abort();
-  if (overlong && (cmd.len != SMTPCMD_LINE_MAX + 1 || memcmp(cmd.line, raw, cmd.len))) abort();
 
   v = smtpcmd_verb(&cmd, &arg);
   if (v != model_verb(cmd.line, cmd.len, &aoff)) abort();
@@ -183,26 +142,20 @@ static void check_line(const uint8_t *raw, size_t n)
   check_addr(arg);
 }
 
-static void run(const uint8_t *in, size_t n, int mode, uint64_t seed)
+static void run(const uint8_t *in, size_t n, enum feed_mode mode, uint64_t seed)
 {
-  struct cutter c;
+  struct feeder f;
   size_t pos = 0, linestart = 0;
 
-  c.x = seed | 1;
+  feeder_init(&f, mode, seed, 4096);
   smtpcmd_init(&cmd);
   while (pos < n) {
-    size_t len = mode == WHOLE ? n - pos : mode == BYTES ? 1 : cut_next(&c, n - pos);
+    size_t len = feeder_next(&f, n - pos);
     size_t used = (size_t)-1;
-    const uint8_t *lf = memchr(in + pos, '\n', len);
     int r = smtpcmd_feed(&cmd, (const char *)in + pos, len, &used);
 
-    if (r == SMTPCMD_MORE) {
-      if (lf || used != len) abort();
-    } else if (r == SMTPCMD_LINE) {
-      if (!lf || used != (size_t)(lf - (in + pos)) + 1) abort();
-    } else {
-      abort();
-    }
+    if (r != SMTPCMD_MORE && r != SMTPCMD_LINE) abort();
+    check_line_feed(in + pos, len, used, r == SMTPCMD_LINE);
     if (cmd.len > SMTPCMD_LINE_MAX + 1) abort();
     pos += used;
     if (r == SMTPCMD_LINE) {
@@ -214,10 +167,10 @@ static void run(const uint8_t *in, size_t n, int mode, uint64_t seed)
 
 static void check(const uint8_t *data, size_t size)
 {
-  uint64_t seed = hash(data, size);
+  uint64_t seed = hash_bytes(data, size, 0);
 
   if (!liphost.s && !str_copys(&liphost, "local.host.example")) abort();
-  for (int mode = WHOLE; mode <= CUTS; ++mode) run(data, size, mode, seed);
+  for (enum feed_mode mode = FEED_WHOLE; mode < FEED_MODES; ++mode) run(data, size, mode, seed);
 
   /* The IP literal parser on slices of the input. */
   for (size_t i = 0; i < size && i < 256; ++i) {
@@ -239,22 +192,6 @@ static const char *const words[16] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static uint8_t *big;
-  size_t n = 0;
-
-  check(data, size);
-  free(big);
-  big = malloc(size * 13 + 1);
-  if (!big) abort();
-  for (size_t i = 0; i < size; ++i) {
-    if (data[i] >= 0xf0) {
-      size_t w = strlen(words[data[i] - 0xf0]);
-      memcpy(big + n, words[data[i] - 0xf0], w);
-      n += w;
-    } else {
-      big[n++] = data[i];
-    }
-  }
-  check(big, n);
+  check_as_is_and_with_words(data, size, words, SIZE_MAX, check);
   return 0;
 }

@@ -29,81 +29,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include "smtpdata.h"
+#include "fuzz_common.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- a growable byte buffer ---- */
-
-struct buf {
-  char *s;
-  size_t len, cap;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-  if (!n) return;
-  if (b->len + n > b->cap) {
-    size_t cap = (b->len + n) * 2;
-    char *s = realloc(b->s, cap);
-    if (!s) abort();
-    b->s = s;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, p, n);
-  b->len += n;
-}
-
-static int same(const struct buf *a, const struct buf *b)
-{
-  return a->len == b->len && (!a->len || !memcmp(a->s, b->s, a->len));
-}
-
-static int is_prefix(const struct buf *a, const struct buf *b)
+static int is_prefix(const struct bytebuf *a, const struct bytebuf *b)
 {
   return a->len <= b->len && (!a->len || !memcmp(a->s, b->s, a->len));
 }
 
-/* ---- cut points drawn from the input ---- */
-
-struct cutter {
-  uint64_t x;
-};
-
-static uint64_t hash(const uint8_t *d, size_t n, uint64_t salt)
-{
-  uint64_t h = 1469598103934665603ULL ^ salt;
-  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
-  return h;
-}
-
-static uint64_t rnd(struct cutter *c)
-{
-  c->x ^= c->x << 13;
-  c->x ^= c->x >> 7;
-  c->x ^= c->x << 17;
-  return c->x;
-}
-
-static size_t cut_next(struct cutter *c, size_t left)
-{
-  uint64_t r = rnd(c);
-  size_t n = r % 8 == 0 ? (size_t)(r >> 20) % 4097 : (size_t)(r >> 20) % 17;
-  return n > left ? left : n;
-}
-
 /* ---- the reader, fed in pieces ---- */
 
-enum { WHOLE, BYTES, CUTS };
-
 struct run {
-  struct buf out;
+  struct bytebuf out;
   int result;
   size_t used;
   struct smtpdata d;
 };
 
 struct sinkstate {
-  struct buf *out;
+  struct bytebuf *out;
   const struct smtpdata *d;
   int closed; /* toobig was seen: nothing more may come */
 };
@@ -112,18 +55,18 @@ static void sink(void *arg, const char *p, size_t n)
 {
   struct sinkstate *s = arg;
   if (!n || s->closed || s->d->toobig) abort();
-  put(s->out, p, n);
+  bytebuf_put(s->out, p, n);
 }
 
-static void run(const uint8_t *in, size_t n, int mode, uint64_t seed,
+static void run(const uint8_t *in, size_t n, enum feed_mode mode, uint64_t seed,
                 unsigned long long limit, unsigned long long bytes0, unsigned long hops0,
                 struct run *r)
 {
   struct sinkstate ss;
-  struct cutter c;
+  struct feeder f;
   size_t pos = 0;
 
-  c.x = seed | 1;
+  feeder_init(&f, mode, seed, 4096);
   r->out.len = 0;
   ss.out = &r->out;
   ss.d = &r->d;
@@ -133,7 +76,7 @@ static void run(const uint8_t *in, size_t n, int mode, uint64_t seed,
   r->d.hops = hops0;
   r->result = SMTPDATA_MORE;
   while (pos < n) {
-    size_t len = mode == WHOLE ? n : mode == BYTES ? 1 : cut_next(&c, n - pos);
+    size_t len = feeder_next(&f, n - pos);
     unsigned long long before = r->d.bytes;
     unsigned long hbefore = r->d.hops;
     size_t outbefore = r->out.len, used = (size_t)-1;
@@ -175,14 +118,14 @@ static int model_stop(const uint8_t *in, size_t n, size_t *stop)
 /* The message stored for msg (the data before the terminator: lines
  * ending in CR LF, no bare LF): a leading dot dropped unless a CR follows
  * it, CR LF turned into LF, any other CR kept. */
-static void model_message(const uint8_t *msg, size_t n, struct buf *out)
+static void model_message(const uint8_t *msg, size_t n, struct bytebuf *out)
 {
   out->len = 0;
   for (size_t i = 0; i < n; ++i) {
     int bol = i == 0 || msg[i - 1] == '\n';
     if (bol && msg[i] == '.' && !(i + 1 < n && msg[i + 1] == '\r')) continue;
     if (msg[i] == '\r' && i + 1 < n && msg[i + 1] == '\n') continue;
-    put(out, &msg[i], 1);
+    bytebuf_put(out, &msg[i], 1);
   }
 }
 
@@ -191,7 +134,7 @@ static int starts_nocase(const uint8_t *s, size_t n, const char *word)
   size_t w = strlen(word);
   if (n < w) return 0;
   for (size_t i = 0; i < w; ++i)
-    if (!(s[i] == word[i] || (s[i] >= 'A' && s[i] <= 'Z' && s[i] - 'A' + 'a' == word[i]))) return 0;
+    if (ascii_lower((char)s[i]) != word[i]) return 0;
   return 1;
 }
 
@@ -215,64 +158,65 @@ static unsigned long model_hops(const uint8_t *in, size_t n)
 
 static void check(const uint8_t *data, size_t size)
 {
-  static struct run r[3], lim, sat;
-  static struct buf expect, tmp;
-  uint64_t seed = hash(data, size, 0);
+  static struct run r[FEED_MODES], lim, sat;
+  static struct bytebuf expect, tmp;
+  uint64_t seed = hash_bytes(data, size, 0);
   size_t stop;
   int result = model_stop(data, size, &stop);
   unsigned long hops;
 
-  for (int mode = WHOLE; mode <= CUTS; ++mode) run(data, size, mode, seed, 0, 0, 0, &r[mode]);
-  for (int mode = BYTES; mode <= CUTS; ++mode) {
-    if (r[mode].result != r[WHOLE].result || r[mode].used != r[WHOLE].used) abort();
-    if (!same(&r[mode].out, &r[WHOLE].out)) abort();
-    if (r[mode].d.hops != r[WHOLE].d.hops || r[mode].d.bytes != r[WHOLE].d.bytes) abort();
+  for (enum feed_mode mode = FEED_WHOLE; mode < FEED_MODES; ++mode)
+    run(data, size, mode, seed, 0, 0, 0, &r[mode]);
+  for (enum feed_mode mode = FEED_BYTES; mode < FEED_MODES; ++mode) {
+    if (r[mode].result != r[FEED_WHOLE].result || r[mode].used != r[FEED_WHOLE].used) abort();
+    if (!bytebuf_same(&r[mode].out, &r[FEED_WHOLE].out)) abort();
+    if (r[mode].d.hops != r[FEED_WHOLE].d.hops || r[mode].d.bytes != r[FEED_WHOLE].d.bytes) abort();
     if (r[mode].d.toobig) abort();
   }
 
   /* Against the model. */
-  if (r[WHOLE].result != result || r[WHOLE].used != stop) abort();
+  if (r[FEED_WHOLE].result != result || r[FEED_WHOLE].used != stop) abort();
   /* Plainly: no message end among the bytes taken but at their end. */
-  for (size_t i = 0; i + 3 <= stop; ++i) {
-    int bol = i == 0 || (i >= 2 && data[i - 2] == '\r' && data[i - 1] == '\n');
-    if (bol && !memcmp(data + i, ".\r\n", 3) && (i + 3 != stop || result != SMTPDATA_END)) abort();
+  {
+    size_t end = first_dot_line((const char *)data, stop);
+    if (end != stop && (end + 3 != stop || result != SMTPDATA_END)) abort();
   }
   if (result == SMTPDATA_END) {
     model_message(data, stop - 3, &expect);
-    if (!same(&r[WHOLE].out, &expect)) abort();
+    if (!bytebuf_same(&r[FEED_WHOLE].out, &expect)) abort();
   } else {
     /* Not ended: what was stored leads what the rest could still make. */
     size_t keep = result == SMTPDATA_BARELF ? stop - 1 : stop, estop;
     tmp.len = 0;
-    put(&tmp, data, keep);
-    put(&tmp, "\r\n.\r\n", 5);
+    bytebuf_put(&tmp, data, keep);
+    bytebuf_put(&tmp, "\r\n.\r\n", 5);
     if (model_stop((const uint8_t *)tmp.s, tmp.len, &estop) != SMTPDATA_END) abort();
     model_message((const uint8_t *)tmp.s, estop - 3, &expect);
-    if (!is_prefix(&r[WHOLE].out, &expect) || expect.len - r[WHOLE].out.len > 3) abort();
+    if (!is_prefix(&r[FEED_WHOLE].out, &expect) || expect.len - r[FEED_WHOLE].out.len > 3) abort();
   }
   hops = model_hops(data, stop);
-  if (r[WHOLE].d.hops != hops) abort();
-  if (smtpdata_looping(&r[WHOLE].d) != (hops >= SMTPDATA_MAXHOPS)) abort();
-  if (r[WHOLE].d.bytes != r[WHOLE].out.len) abort();
+  if (r[FEED_WHOLE].d.hops != hops) abort();
+  if (smtpdata_looping(&r[FEED_WHOLE].d) != (hops >= SMTPDATA_MAXHOPS)) abort();
+  if (r[FEED_WHOLE].d.bytes != r[FEED_WHOLE].out.len) abort();
 
   /* A databytes limit somewhere in the message (or past it). */
   {
-    unsigned long long limit = 1 + seed % (r[WHOLE].out.len + 2);
-    run(data, size, CUTS, seed >> 1, limit, 0, 0, &lim);
-    if (lim.result != r[WHOLE].result || lim.used != r[WHOLE].used) abort();
-    if (lim.d.bytes != r[WHOLE].d.bytes || lim.d.hops != r[WHOLE].d.hops) abort();
+    unsigned long long limit = 1 + seed % (r[FEED_WHOLE].out.len + 2);
+    run(data, size, FEED_CUTS, seed >> 1, limit, 0, 0, &lim);
+    if (lim.result != r[FEED_WHOLE].result || lim.used != r[FEED_WHOLE].used) abort();
+    if (lim.d.bytes != r[FEED_WHOLE].d.bytes || lim.d.hops != r[FEED_WHOLE].d.hops) abort();
     if (lim.d.toobig != (lim.d.bytes > limit)) abort();
-    if (!is_prefix(&lim.out, &r[WHOLE].out) || lim.out.len > limit) abort();
-    if (!lim.d.toobig && !same(&lim.out, &r[WHOLE].out)) abort();
+    if (!is_prefix(&lim.out, &r[FEED_WHOLE].out) || lim.out.len > limit) abort();
+    if (!lim.d.toobig && !bytebuf_same(&lim.out, &r[FEED_WHOLE].out)) abort();
   }
 
   /* Counters started near their maximum saturate, never wrap. */
   {
-    unsigned long long b = r[WHOLE].d.bytes, k = (seed >> 3) % (2 * b + 2);
-    unsigned long h = r[WHOLE].d.hops, j = (unsigned long)((seed >> 17) % (2 * h + 2));
-    run(data, size, CUTS, seed >> 2, 0, ULLONG_MAX - k, ULONG_MAX - j, &sat);
-    if (sat.result != r[WHOLE].result || sat.used != r[WHOLE].used) abort();
-    if (!same(&sat.out, &r[WHOLE].out)) abort();
+    unsigned long long b = r[FEED_WHOLE].d.bytes, k = (seed >> 3) % (2 * b + 2);
+    unsigned long h = r[FEED_WHOLE].d.hops, j = (unsigned long)((seed >> 17) % (2 * h + 2));
+    run(data, size, FEED_CUTS, seed >> 2, 0, ULLONG_MAX - k, ULONG_MAX - j, &sat);
+    if (sat.result != r[FEED_WHOLE].result || sat.used != r[FEED_WHOLE].used) abort();
+    if (!bytebuf_same(&sat.out, &r[FEED_WHOLE].out)) abort();
     if (sat.d.bytes != (b > k ? ULLONG_MAX : ULLONG_MAX - k + b)) abort();
     if (sat.d.hops != (h > j ? ULONG_MAX : ULONG_MAX - j + h)) abort();
     if (!smtpdata_looping(&sat.d)) abort();
@@ -290,22 +234,6 @@ static const char *const words[16] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static uint8_t *big;
-  size_t n = 0;
-
-  check(data, size);
-  free(big);
-  big = malloc(size * 20 + 1);
-  if (!big) abort();
-  for (size_t i = 0; i < size; ++i) {
-    if (data[i] >= 0xf0) {
-      size_t w = strlen(words[data[i] - 0xf0]);
-      memcpy(big + n, words[data[i] - 0xf0], w);
-      n += w;
-    } else {
-      big[n++] = data[i];
-    }
-  }
-  check(big, n);
+  check_as_is_and_with_words(data, size, words, SIZE_MAX, check);
   return 0;
 }

@@ -19,31 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "smtpreply.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- cut points drawn from the input ---- */
-
-struct cutter {
-  uint64_t x;
-};
-
-static uint64_t hash(const uint8_t *d, size_t n)
-{
-  uint64_t h = 1469598103934665603ULL;
-  for (size_t i = 0; i < n; ++i) h = (h ^ d[i]) * 1099511628211ULL;
-  return h;
-}
-
-static size_t cut_next(struct cutter *c, size_t left)
-{
-  size_t n;
-  c->x ^= c->x << 13;
-  c->x ^= c->x >> 7;
-  c->x ^= c->x << 17;
-  n = c->x % 8 == 0 ? (size_t)(c->x >> 20) % 5001 : (size_t)(c->x >> 20) % 17;
-  return n > left ? left : n;
-}
+#include "fuzz_common.h"
 
 /* ---- the model ---- */
 
@@ -118,16 +94,14 @@ static void model(const uint8_t *in, size_t n, struct reply *r)
 
 /* ---- the parser, fed in pieces ---- */
 
-enum { WHOLE, BYTES, CUTS };
-
-static void run(const uint8_t *in, size_t n, int mode, uint64_t seed)
+static void run(const uint8_t *in, size_t n, enum feed_mode mode, uint64_t seed)
 {
   static smtpreply p;
   static struct reply want;
-  struct cutter c;
+  struct feeder f;
   size_t pos = 0;
 
-  c.x = seed | 1;
+  feeder_init(&f, mode, seed, 5000);
   while (pos < n) {
     size_t start = pos;
     int res = SMTPREPLY_MORE;
@@ -135,7 +109,7 @@ static void run(const uint8_t *in, size_t n, int mode, uint64_t seed)
     smtpreply_init(&p);
     model(in + start, n - start, &want);
     while (pos < n) {
-      size_t len = mode == WHOLE ? n - pos : mode == BYTES ? 1 : cut_next(&c, n - pos);
+      size_t len = feeder_next(&f, n - pos);
       size_t used = (size_t)-1;
       res = smtpreply_feed(&p, (const char *)in + pos, len, &used);
       if (used > len) abort();
@@ -168,44 +142,28 @@ static void run(const uint8_t *in, size_t n, int mode, uint64_t seed)
 
 static void check(const uint8_t *data, size_t size)
 {
-  uint64_t seed = hash(data, size);
-  for (int mode = WHOLE; mode <= CUTS; ++mode) run(data, size, mode, seed);
+  uint64_t seed = hash_bytes(data, size, 0);
+  for (enum feed_mode mode = FEED_WHOLE; mode < FEED_MODES; ++mode) run(data, size, mode, seed);
 }
-
-/* Words that matter here, so that the fuzzer need not guess them: the
- * input is checked as it is, and again with each byte from 0xf0 up
- * replaced by one of these (0xff: 1000 bytes of text, for long lines). */
-static const char *const words[15] = {
-  "250-ok\r\n", "250 ok\r\n", "\r\n", "250\n",
-  "354 ", "550-x\n", "451 ", "199 ",
-  "600 ", "25", "-", "2",
-  "\r", "\n", "250-"
-};
 
 #define FILLER 1000
 #define EXPANDED_MAX (1 << 20) /* the expansion stops about here */
 
+static char filler[FILLER + 1]; /* FILLER bytes of text, set before use */
+
+/* Words that matter here, so that the fuzzer need not guess them: the
+ * input is checked as it is, and again with each byte from 0xf0 up
+ * replaced by one of these (0xff: FILLER bytes of text, for long lines). */
+static const char *const words[16] = {
+  "250-ok\r\n", "250 ok\r\n", "\r\n", "250\n",
+  "354 ", "550-x\n", "451 ", "199 ",
+  "600 ", "25", "-", "2",
+  "\r", "\n", "250-", filler
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static uint8_t *big;
-  size_t n = 0;
-
-  check(data, size);
-  free(big);
-  big = malloc((size < EXPANDED_MAX / FILLER + 1 ? size * FILLER : EXPANDED_MAX + FILLER) + 1);
-  if (!big) abort();
-  for (size_t i = 0; i < size && n < EXPANDED_MAX; ++i) {
-    if (data[i] == 0xff) {
-      memset(big + n, 'x', FILLER);
-      n += FILLER;
-    } else if (data[i] >= 0xf0) {
-      size_t w = strlen(words[data[i] - 0xf0]);
-      memcpy(big + n, words[data[i] - 0xf0], w);
-      n += w;
-    } else {
-      big[n++] = data[i];
-    }
-  }
-  check(big, n);
+  memset(filler, 'x', FILLER);
+  check_as_is_and_with_words(data, size, words, EXPANDED_MAX, check);
   return 0;
 }

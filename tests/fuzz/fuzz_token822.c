@@ -31,8 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "token822.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_common.h"
 
 static int is_text(enum token822_type t)
 {
@@ -245,10 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static token822_list t1 = TOKEN822_LIST_INIT;
   static str text = STR_INIT;
-  uint64_t seed = 1469598103934665603ULL;
+  uint64_t seed = hash_bytes(data, size, 0);
   char *cstr;
-
-  for (size_t i = 0; i < size; ++i) seed = (seed ^ data[i]) * 1099511628211ULL;
 
   if (parse(&t1, &text, (const char *)data, size, 1)) {
     round_trip(&t1, seed);

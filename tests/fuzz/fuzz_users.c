@@ -34,13 +34,10 @@
 #include <unistd.h>
 #include "cdb.h"
 #include "users.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_common.h"
 
 #define MAXREC 64    /* records kept for the database */
 #define MAXLOOK 96   /* lookups per input */
-
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
 /* ---- records, as the model keeps them ---- */
 
@@ -92,12 +89,12 @@ static void assign(const char *line, size_t len)
     size_t klen = addr + (line[0] != '+');
     if (key.len != klen || key.s[0] != '!') abort();
     for (i = 1; i < addr; ++i)
-      if (key.s[i] != lower(line[i])) abort();
+      if (key.s[i] != ascii_lower(line[i])) abort();
     if (line[0] != '+' && key.s[addr] != 0) abort();
   }
   /* wildcard character */
   if (line[0] == '+' && addr >= 2) {
-    if (wc != (unsigned char)lower(line[addr - 1])) abort();
+    if (wc != (unsigned char)ascii_lower(line[addr - 1])) abort();
   } else if (wc != -1) {
     abort();
   }
@@ -168,20 +165,6 @@ static void fields(const char *buf, size_t len)
 
 /* ---- the database ---- */
 
-static int scratch(void)
-{
-#ifdef MFD_CLOEXEC
-  int fd = memfd_create("fuzz_users", MFD_CLOEXEC);
-  if (fd != -1) return fd;
-#endif
-  {
-    char name[] = "/tmp/fuzz_users.XXXXXX";
-    int fd2 = mkstemp(name);
-    if (fd2 != -1) unlink(name);
-    return fd2;
-  }
-}
-
 /* The model's users_lookup: 1 with out set, or 0. */
 static int model_lookup(const char *local, size_t len, str *out)
 {
@@ -190,7 +173,7 @@ static int model_lookup(const char *local, size_t len, str *out)
 
   if (!key) abort();
   key[0] = '!';
-  for (size_t i = 0; i < len; ++i) key[i + 1] = lower(local[i]);
+  for (size_t i = 0; i < len; ++i) key[i + 1] = ascii_lower(local[i]);
   key[len + 1] = 0;
   out->len = 0;
   for (size_t r = 0; r < nrec && !found; ++r)
@@ -235,17 +218,15 @@ struct users_ctx {
 static int is_user(const char *name, void *arg)
 {
   struct users_ctx *u = arg;
-  uint64_t h = 1469598103934665603ULL ^ u->salt;
   size_t n = strlen(name);
+  uint64_t h = hash_bytes((const uint8_t *)name, n, u->salt);
 
   if (n >= USERS_NAME_MAX) abort();
   if (u->plain && (!n || (u->calls && n >= u->lastlen))) abort(); /* longest first */
   u->calls++;
   u->lastlen = n;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n; ++i)
     if (name[i] >= 'A' && name[i] <= 'Z') abort();
-    h = (h ^ (uint8_t)name[i]) * 1099511628211ULL;
-  }
   for (size_t r = 0; r < nrec; ++r) /* the users of the file are users */
     if (recs[r].dlen >= n && !memcmp(recs[r].data, name, n) && (recs[r].dlen == n || !recs[r].data[n]))
       return 1;
@@ -266,7 +247,7 @@ static void getpw(const char *local, size_t len, char brk, uint64_t salt)
     int k;
     if (p >= USERS_NAME_MAX) continue;
     if (p < len && (!brk || local[p] != brk)) continue;
-    for (size_t i = 0; i < p; ++i) name[i] = lower(local[i]);
+    for (size_t i = 0; i < p; ++i) name[i] = ascii_lower(local[i]);
     name[p] = 0;
     k = is_user(name, &v);
     if (k == -1) {
@@ -314,7 +295,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   fields(in, size);
 
   /* The database, as qmail-newu writes it. */
-  fd = scratch();
+  fd = scratch_fd();
   if (fd == -1) abort();
   if (cdb_make_start(&m, fd) == -1) abort();
   for (size_t r = 0; r < nrec; ++r)

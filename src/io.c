@@ -12,6 +12,7 @@ void io_init(iobuf *b, io_op op, int fd, char *space, size_t size)
   b->pos = b->n = 0;
   b->fd = fd;
   b->op = op;
+  b->failed = 0;
 }
 
 ssize_t io_read(int fd, void *buf, size_t len)
@@ -33,9 +34,9 @@ static int write_all(iobuf *b, const char *buf, size_t len)
 {
   while (len) {
     ssize_t w = b->op(b->fd, (void *)buf, len);
-    if (w < 0) return -1;
-    if (w == 0) {
-      errno = EIO;
+    if (w <= 0) {
+      if (w == 0) errno = EIO;
+      b->failed = 1;
       return -1;
     }
     buf += w;
@@ -79,6 +80,19 @@ int io_putflush(iobuf *b, const void *buf, size_t len)
 }
 
 int io_putsflush(iobuf *b, const char *s) { return io_putflush(b, s, strlen(s)); }
+
+int io_putprintable(iobuf *b, const char *buf, size_t len, char substitute)
+{
+  size_t start = 0;
+  for (size_t i = 0; i < len; ++i) {
+    unsigned char c = (unsigned char)buf[i];
+    if (c >= 32 && c <= 126) continue;
+    /* the printable run before this byte, then its substitute */
+    if (io_put(b, buf + start, i - start) == -1 || io_put(b, &substitute, 1) == -1) return -1;
+    start = i + 1;
+  }
+  return io_put(b, buf + start, len - start);
+}
 
 ssize_t io_feed(iobuf *b)
 {

@@ -19,6 +19,8 @@ typedef struct {
   size_t size; /* size of x */
   int fd;
   io_op op;
+  int failed;  /* output: a write has failed (stays set); for callers
+                  that check once, at the end */
 } iobuf;
 
 #define IO_OUTSIZE 8192
@@ -38,6 +40,9 @@ int io_putnum(iobuf *b, unsigned long long n);
 int io_flush(iobuf *b);
 int io_putflush(iobuf *b, const void *buf, size_t len);
 int io_putsflush(iobuf *b, const char *s);
+/* The bytes with each one outside printable ASCII (32 to 126) written
+ * as substitute: for showing untrusted bytes on a terminal. */
+int io_putprintable(iobuf *b, const char *buf, size_t len, char substitute);
 
 /* Input. io_feed makes bytes available: returns how many are buffered,
  * 0 at end of file, -1 on error. io_peek points at them; io_skip

@@ -33,54 +33,31 @@
 
 static char outspace[IO_OUTSIZE];
 static iobuf out;
-static int write_failed;
 static char inspace[IO_INSIZE];
 static iobuf in;
 static str piece = STR_INIT;
 static str date = STR_INIT;
 
-static void put(const char *buf, size_t len)
-{
-  if (io_put(&out, buf, len) == -1) write_failed = 1;
-}
-
-static void puts_out(const char *s) { put(s, strlen(s)); }
-
-static void putnum_out(unsigned long long n)
-{
-  if (io_putnum(&out, n) == -1) write_failed = 1;
-}
-
-/* Queue bytes, with everything but printable ASCII as '_'. */
-static void put_safe(const char *buf, size_t len)
-{
-  for (size_t i = 0; i < len; ++i) {
-    unsigned char c = (unsigned char)buf[i];
-    char shown = c < 32 || c > 126 ? '_' : (char)c;
-    put(&shown, 1);
-  }
-}
-
 __attribute__((noreturn)) static void finish(int code)
 {
-  if (io_flush(&out) == -1) write_failed = 1;
-  _exit(code ? code : write_failed ? 111 : 0);
+  io_flush(&out);
+  _exit(code ? code : out.failed ? 111 : 0);
 }
 
 __attribute__((noreturn)) static void die_nomem(void)
 {
-  puts_out("fatal: out of memory\n");
+  io_puts(&out, "fatal: out of memory\n");
   finish(111);
 }
 
 /* what ": " error-text, on stdout. */
 static void warn_sys(const char *what, const char *name, int errnum)
 {
-  puts_out(what);
-  puts_out(name);
-  puts_out(": ");
-  puts_out(err_str(errnum));
-  puts_out("\n");
+  io_puts(&out, what);
+  io_puts(&out, name);
+  io_puts(&out, ": ");
+  io_puts(&out, err_str(errnum));
+  io_puts(&out, "\n");
 }
 
 /* Something about message id could not be read (errno says what). */
@@ -110,7 +87,7 @@ static void path(char *buf, const char *dir, unsigned long long id, int split)
 static void show_piece(size_t from, int complete)
 {
   size_t end = piece.len - (complete ? 1 : 0);
-  if (from < end) put_safe(piece.s + from, end - from);
+  if (from < end) io_putprintable(&out, piece.s + from, end - from, '_');
 }
 
 /* A record's first PIECE bytes came without its NUL: go on to the NUL
@@ -145,13 +122,13 @@ static void recipients(unsigned long long id, const char *fn, const char *label)
     r = io_getline(&in, &piece, 0, PIECE);
     if (r == IO_LINE || r == IO_TOOLONG) {
       int shown = piece.s[0] == 'T' || piece.s[0] == 'D';
-      if (piece.s[0] == 'D') puts_out("  done");
+      if (piece.s[0] == 'D') io_puts(&out, "  done");
       if (shown) {
-        puts_out(label);
+        io_puts(&out, label);
         show_piece(1, r == IO_LINE);
       }
       if (r == IO_TOOLONG) r = rest_of_record(shown);
-      if (shown) puts_out("\n");
+      if (shown) io_puts(&out, "\n");
     }
   } while (r == IO_LINE);
   if (r == IO_ERR) trouble(id);
@@ -197,19 +174,19 @@ static void message(unsigned long long id)
     return;
   }
   /* date822_cat ends with " -0000"; qmail-qread says GMT instead. */
-  put(date.s, date.len - 6);
-  puts_out(" GMT  #");
-  putnum_out(id);
-  puts_out("  ");
-  putnum_out(bytes);
-  puts_out("  <");
+  io_put(&out, date.s, date.len - 6);
+  io_puts(&out, " GMT  #");
+  io_putnum(&out, id);
+  io_puts(&out, "  ");
+  io_putnum(&out, bytes);
+  io_puts(&out, "  <");
   show_piece(1, r == IO_LINE); /* the sender, after its `F' */
   if (r == IO_TOOLONG) r = rest_of_record(1);
   errnum = errno;
   close(fd);
-  puts_out("> ");
-  if (bouncing) puts_out(" bouncing");
-  puts_out("\n");
+  io_puts(&out, "> ");
+  if (bouncing) io_puts(&out, " bouncing");
+  io_puts(&out, "\n");
   if (r == IO_ERR) {
     errno = errnum;
     trouble(id);

@@ -21,42 +21,19 @@ static iobuf out;
 static str line = STR_INIT;
 static str me = STR_INIT;
 static int me_ok;
-static int write_failed;
-
-static void put(const void *buf, size_t len)
-{
-  if (io_put(&out, buf, len) == -1) write_failed = 1;
-}
-
-static void puts_out(const char *s) { put(s, strlen(s)); }
-
-static void putnum_out(unsigned long long n)
-{
-  if (io_putnum(&out, n) == -1) write_failed = 1;
-}
-
-/* Control-file bytes, with everything but printable ASCII as '?'. */
-static void put_safe(const char *buf, size_t len)
-{
-  for (size_t i = 0; i < len; ++i) {
-    unsigned char c = (unsigned char)buf[i];
-    char shown = c < 32 || c > 126 ? '?' : (char)c;
-    put(&shown, 1);
-  }
-}
 
 static void die(const char *s)
 {
-  puts_out(s);
+  io_puts(&out, s);
   io_flush(&out);
   _exit(111);
 }
 
 static void begin(const char *fn)
 {
-  puts_out("\n");
-  puts_out(fn);
-  puts_out(": ");
+  io_puts(&out, "\n");
+  io_puts(&out, fn);
+  io_puts(&out, ": ");
 }
 
 /* A number; pre and post surround it. */
@@ -67,20 +44,20 @@ static void show_int(const char *fn, const char *def, const char *pre, const cha
   begin(fn);
   switch (control_readint(&value, fn)) {
   case 0:
-    puts_out("(Default.) ");
-    puts_out(pre);
-    puts_out(def);
+    io_puts(&out, "(Default.) ");
+    io_puts(&out, pre);
+    io_puts(&out, def);
     break;
   case 1:
-    puts_out(pre);
-    putnum_out(value);
+    io_puts(&out, pre);
+    io_putnum(&out, value);
     break;
   default:
-    puts_out("Oops! Trouble reading this file.\n");
+    io_puts(&out, "Oops! Trouble reading this file.\n");
     return;
   }
-  puts_out(post);
-  puts_out(".\n");
+  io_puts(&out, post);
+  io_puts(&out, ".\n");
 }
 
 /* One line; a missing file shows me (when use_me and me exists) or def. */
@@ -89,20 +66,20 @@ static void show_line(const char *fn, int use_me, const char *def, const char *p
   begin(fn);
   switch (control_readline(&line, fn)) {
   case 0:
-    puts_out("(Default.) ");
-    puts_out(pre);
-    if (use_me && me_ok) put_safe(me.s, me.len);
-    else puts_out(def);
+    io_puts(&out, "(Default.) ");
+    io_puts(&out, pre);
+    if (use_me && me_ok) io_putprintable(&out, me.s, me.len, '?');
+    else io_puts(&out, def);
     break;
   case 1:
-    puts_out(pre);
-    put_safe(line.s, line.len);
+    io_puts(&out, pre);
+    io_putprintable(&out, line.s, line.len, '?');
     break;
   default:
-    puts_out("Oops! Trouble reading this file.\n");
+    io_puts(&out, "Oops! Trouble reading this file.\n");
     return;
   }
-  puts_out(".\n");
+  io_puts(&out, ".\n");
 }
 
 /* A list, one output line per entry. Returns what the reader returned:
@@ -115,23 +92,23 @@ static int show_list(const char *fn, const char *def, const char *pre, const cha
   r = control_readfile(&line, fn, 0);
   switch (r) {
   case 0:
-    puts_out("(Default.) ");
-    puts_out(def);
-    puts_out("\n");
+    io_puts(&out, "(Default.) ");
+    io_puts(&out, def);
+    io_puts(&out, "\n");
     break;
   case 1:
-    puts_out("\n");
+    io_puts(&out, "\n");
     for (size_t start = 0, i = 0; i < line.len; ++i) {
       if (line.s[i]) continue;
-      puts_out(pre);
-      put_safe(line.s + start, i - start);
-      puts_out(post);
-      puts_out("\n");
+      io_puts(&out, pre);
+      io_putprintable(&out, line.s + start, i - start, '?');
+      io_puts(&out, post);
+      io_puts(&out, "\n");
       start = i + 1;
     }
     break;
   default:
-    puts_out("Oops! Trouble reading this file.\n");
+    io_puts(&out, "Oops! Trouble reading this file.\n");
     break;
   }
   return r;
@@ -143,16 +120,16 @@ static void show_mrh_cdb(void)
   int have_src = stat("morercpthosts", &src) == 0;
   int have_cdb = stat("morercpthosts.cdb", &cdb) == 0;
 
-  puts_out("\nmorercpthosts.cdb: ");
+  io_puts(&out, "\nmorercpthosts.cdb: ");
   if (!have_src)
-    puts_out(have_cdb ? "Oops! morercpthosts.cdb exists but morercpthosts doesn't.\n"
+    io_puts(&out, have_cdb ? "Oops! morercpthosts.cdb exists but morercpthosts doesn't.\n"
                       : "(Default.) No effect.\n");
   else if (!have_cdb)
-    puts_out("Oops! morercpthosts exists but morercpthosts.cdb doesn't.\n");
+    io_puts(&out, "Oops! morercpthosts exists but morercpthosts.cdb doesn't.\n");
   else if (src.st_mtime > cdb.st_mtime)
-    puts_out("Oops! morercpthosts.cdb is older than morercpthosts.\n");
+    io_puts(&out, "Oops! morercpthosts.cdb is older than morercpthosts.\n");
   else
-    puts_out("Modified recently enough; hopefully up to date.\n");
+    io_puts(&out, "Modified recently enough; hopefully up to date.\n");
 }
 
 /* remotebatch (not in qmail-1.03): as qmail-send reads it, a first
@@ -164,15 +141,15 @@ static void show_remotebatch(void)
   begin("remotebatch");
   switch (control_readint(&value, "remotebatch")) {
   case 0:
-    puts_out("(Default.) ");
+    io_puts(&out, "(Default.) ");
     break;
   case 1:
     break;
   default:
-    puts_out("Oops! Trouble reading this file.\n");
+    io_puts(&out, "Oops! Trouble reading this file.\n");
     return;
   }
-  puts_out(value ? "Remote recipients at one domain share an SMTP connection, up to 100.\n"
+  io_puts(&out, value ? "Remote recipients at one domain share an SMTP connection, up to 100.\n"
                  : "Each remote recipient gets an SMTP connection of its own.\n");
 }
 
@@ -197,12 +174,12 @@ static int is_known(const char *name)
 
 static void put_ids(const char *what, const unsigned long *ids, size_t n)
 {
-  puts_out(what);
+  io_puts(&out, what);
   for (size_t i = 0; i < n; ++i) {
-    if (i) puts_out(", ");
-    putnum_out(ids[i]);
+    if (i) io_puts(&out, ", ");
+    io_putnum(&out, ids[i]);
   }
-  puts_out(".\n");
+  io_puts(&out, ".\n");
 }
 
 int main(void)
@@ -219,23 +196,23 @@ int main(void)
 
   io_init(&out, io_write, 1, outspace, sizeof outspace);
 
-  puts_out("qmail home directory: ");
-  puts_out(auto_qmail);
-  puts_out(".\nuser-ext delimiter: ");
-  puts_out(auto_break);
-  puts_out(".\npaternalism (in decimal): ");
-  putnum_out(auto_patrn);
-  puts_out(".\nsilent concurrency limit: ");
-  putnum_out(auto_spawn);
-  puts_out(".\nsubdirectory split: ");
-  putnum_out(auto_split);
-  puts_out(".\n");
+  io_puts(&out, "qmail home directory: ");
+  io_puts(&out, auto_qmail);
+  io_puts(&out, ".\nuser-ext delimiter: ");
+  io_puts(&out, auto_break);
+  io_puts(&out, ".\npaternalism (in decimal): ");
+  io_putnum(&out, auto_patrn);
+  io_puts(&out, ".\nsilent concurrency limit: ");
+  io_putnum(&out, auto_spawn);
+  io_puts(&out, ".\nsubdirectory split: ");
+  io_putnum(&out, auto_split);
+  io_puts(&out, ".\n");
   put_ids("user ids: ", uids, sizeof uids / sizeof *uids);
   put_ids("group ids: ", gids, sizeof gids / sizeof *gids);
 
   if (chdir(auto_qmail) == -1) {
-    puts_out("Oops! Unable to chdir to ");
-    puts_out(auto_qmail);
+    io_puts(&out, "Oops! Unable to chdir to ");
+    io_puts(&out, auto_qmail);
     die(".\n");
   }
   if (chdir("control") == -1) die("Oops! Unable to chdir to control.\n");
@@ -287,12 +264,12 @@ int main(void)
   /* In directory order, as qmail-1.03 lists them. */
   while ((d = readdir(dir))) {
     if (is_known(d->d_name)) continue;
-    puts_out("\n");
-    puts_out(d->d_name);
-    puts_out(": I have no idea what this file does.\n");
+    io_puts(&out, "\n");
+    io_puts(&out, d->d_name);
+    io_puts(&out, ": I have no idea what this file does.\n");
   }
   closedir(dir);
 
-  if (io_flush(&out) == -1) write_failed = 1;
-  return write_failed ? 111 : 0;
+  io_flush(&out);
+  return out.failed ? 111 : 0;
 }

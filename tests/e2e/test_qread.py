@@ -85,6 +85,14 @@ class Qread(QueueTest):
     def test_empty_queue(self):
         self.assertListing(b'')
 
+    def test_write_error(self):
+        # output that cannot be written is a temporary failure, exit 111
+        add_message(msgid(1, 7), b'sender@example.com', BIRTH_1998, b'm' * 20,
+                    local=b'Tuser@example.com\0')
+        with open('/dev/full', 'wb') as full:
+            r = subprocess.run([Q.bin('qmail-qread')], stdout=full, stderr=subprocess.PIPE)
+        self.assertEqual((r.returncode, r.stderr), (111, b''))
+
     def test_listing(self):
         n1, n2, n3 = msgid(1, 7), msgid(2, 9), msgid(3, 11)
         add_message(n1, b'sender@example.com', BIRTH_1998, b'm' * 2345,

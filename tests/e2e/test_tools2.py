@@ -208,6 +208,12 @@ class ShowCtl(unittest.TestCase):
     def test_no_control_files(self):
         self.assertEqual(self.showctl(), showctl_head() + DEFAULTS)
 
+    def test_write_error(self):
+        # output that cannot be written is a temporary failure, exit 111
+        with open('/dev/full', 'wb') as full:
+            r = subprocess.run([Q.bin('qmail-showctl')], stdout=full, stderr=subprocess.PIPE)
+        self.assertEqual((r.returncode, r.stderr), (111, b''))
+
     def test_control_files(self):
         Q.control('me', 'mail.example.org \t\n')
         Q.control('badmailfrom', '# no thanks\nspam@example.com\n\n@spam.example\n')

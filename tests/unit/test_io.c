@@ -541,6 +541,41 @@ static void cleanup(void)
   rmdir(tmpdir);
 }
 
+/* io_putprintable writes runs, substitutes the rest; a failed write
+ * leaves failed set however many writes come after it. */
+static void test_printable_and_failed(void)
+{
+  char space[8];
+  iobuf b;
+
+  fake_reset();
+  io_init(&b, fake_write, 1, space, sizeof space);
+  CHECK(b.failed == 0);
+  CHECK(io_putprintable(&b, "a\tb\0c\x7f\x80~ \r\n", 11, '?') == 0);
+  CHECK(io_putprintable(&b, "", 0, '?') == 0);
+  CHECK(io_putprintable(&b, "\x1f", 1, '_') == 0);
+  CHECK(io_putprintable(&b, "0123456789abcdef", 16, '_') == 0);
+  CHECK(io_flush(&b) == 0);
+  CHECK_MEM(wlog, "a?b?c??~ ??_0123456789abcdef");
+  CHECK(b.failed == 0);
+
+  fake_reset();
+  io_init(&b, fake_write, 1, space, sizeof space);
+  CHECK(io_put(&b, "1234", 4) == 0);
+  wfail = 1;
+  CHECK(io_flush(&b) == -1);
+  CHECK(b.failed == 1);
+  wfail = 0;
+  CHECK(io_put(&b, "5678", 4) == 0);
+  CHECK(io_flush(&b) == 0);
+  CHECK(b.failed == 1);
+  fake_reset();
+  io_init(&b, fake_write, 1, space, sizeof space);
+  wfail = 2;
+  CHECK(io_put(&b, "longer than the buffer", 22) == -1);
+  CHECK(b.failed == 1);
+}
+
 int main(void)
 {
   if (!mkdtemp(tmpdir)) {
@@ -553,6 +588,7 @@ int main(void)
   test_feed_get();
   test_copy();
   test_eintr();
+  test_printable_and_failed();
   cleanup();
   str_free(&wlog);
   return check_report();

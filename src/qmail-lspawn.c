@@ -48,7 +48,7 @@ static const char toolong_note[] = "\nError report too long, sorry.\n";
  * qmail-1.03's. */
 enum {
   FAIL_CDB = 1, FAIL_NOMEM, FAIL_SYS, FAIL_NOALIAS, FAIL_ROOT, FAIL_BUG,
-  FAIL_EXECHARD, FAIL_EXECSOFT, FAIL_EXECPW, FAIL_COUNT
+  FAIL_EXECHARD, FAIL_EXECSOFT, FAIL_EXECPW, FAIL_FORK, FAIL_COUNT
 };
 static const char *const fail_text[FAIL_COUNT] = {
   [FAIL_CDB] = "ZTrouble reading users/cdb in qmail-lspawn.\n",
@@ -60,6 +60,7 @@ static const char *const fail_text[FAIL_COUNT] = {
   [FAIL_EXECHARD] = "DUnable to run qmail-local.\n",
   [FAIL_EXECSOFT] = "ZUnable to run qmail-local.\n",
   [FAIL_EXECPW] = "ZUnable to run qmail-getpw.\n",
+  [FAIL_FORK] = "Zqmail-spawn unable to fork. (#4.3.0)\n",
 };
 
 enum { FREE = 0, GETPW, LOCAL };
@@ -238,14 +239,8 @@ static void start_local(unsigned slot, int listed)
   close(po[1]);
   if (d->pid == -1) {
     close(po[0]);
-    if (sp.failed == SPAWN_FORK) {
-      close(d->msgfd);
-      d->msgfd = -1;
-      d->stage = FREE;
-      result_s(slot, "Zqmail-spawn unable to fork. (#4.3.0)\n");
-      return;
-    }
     give_up(slot, sp.failed == SPAWN_EXEC ? (err_temp(sp.error) ? FAIL_EXECSOFT : FAIL_EXECHARD)
+                : sp.failed == SPAWN_FORK ? FAIL_FORK
                 : sp.failed == SPAWN_ROOT ? FAIL_ROOT
                 : sp.failed == SPAWN_IDS ? FAIL_BUG : FAIL_SYS);
     return;

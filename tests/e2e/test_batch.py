@@ -20,7 +20,6 @@ remotebatch 0 takes 50 connections; and the whole activity record keeps
 to qmail-log(5), with the status lines' remote count rising once per
 connection. Last, qmail-showctl's paragraph on remotebatch. The control/
 files of the scratch installation are put back as they were."""
-import ctypes
 import os
 import re
 import shutil
@@ -32,7 +31,7 @@ import unittest
 from harness import Q
 from test_send import Send, SendBase, inject as queue_inject, qpath, read_file, controls
 from test_delivery import (Sink, Daemon, classify, snapshot, restore, message,
-                           inject as mail_inject, wait_for, PR_SET_CHILD_SUBREAPER)
+                           inject as mail_inject, wait_for, subreaper)
 
 DEADLINE = 20
 
@@ -317,10 +316,7 @@ def set_controls(**extra):
 
 
 def setUpModule():
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), 'prctl(PR_SET_CHILD_SUBREAPER)')
-    S.libc = libc
+    subreaper(True)
     try:
         S.tmp = tempfile.mkdtemp(prefix='batch-', dir=Q.root)
         S.saved_control = snapshot(os.path.join(Q.home, 'control'))
@@ -340,7 +336,7 @@ def tearDownModule():
         if hasattr(S, 'tmp'):
             shutil.rmtree(S.tmp, ignore_errors=True)
     finally:
-        S.libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+        subreaper(False)
 
 
 def check_log(test, lines, connections):

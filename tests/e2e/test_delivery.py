@@ -532,11 +532,16 @@ def set_controls(**extra):
         Q.control(name, text)
 
 
-def setUpModule():
+def subreaper(on):
+    """Make this process (not) adopt its descendants' orphans, so that the
+    daemons' children can be waited for and found."""
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) != 0 and on:
         raise OSError(ctypes.get_errno(), 'prctl(PR_SET_CHILD_SUBREAPER)')
-    S.libc = libc
+
+
+def setUpModule():
+    subreaper(True)
     try:
         setup_module()
     except BaseException:
@@ -618,7 +623,7 @@ def tearDownModule():
         if hasattr(S, 'tmp'):
             shutil.rmtree(S.tmp, ignore_errors=True)
     finally:
-        S.libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+        subreaper(False)
 
 
 # ---------------------------------------------------------------- the tests

@@ -1,5 +1,6 @@
 /* control.c: control-file readers (see control.h). */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 #include "control.h"
 #include "io.h"
@@ -89,29 +90,62 @@ int control_readint(unsigned long long *value, const char *fn)
   return r;
 }
 
-int control_readfile(str *sa, const char *fn, int use_me)
+/* Read the rest of fd into sa (emptied first), leaving room for two
+ * more bytes; 0 done, -1 error. */
+static int read_all(int fd, str *sa)
 {
-  char space[4096];
-  str line = STR_INIT;
-  iobuf in;
+  sa->len = 0;
+  for (;;) {
+    ssize_t r;
+    if (!str_reserve(sa, 65536)) return -1;
+    r = io_read(fd, sa->s + sa->len, sa->cap - sa->len - 1);
+    if (r == -1) return -1;
+    if (r == 0) return str_reserve(sa, 1) ? 0 : -1;
+    sa->len += (size_t)r;
+  }
+}
+
+int control_readraw(str *sa, const char *fn)
+{
   int fd, r;
 
   sa->len = 0;
   r = open_control(fn, &fd);
+  if (r != 1) return r;
+  r = read_all(fd, sa);
+  close(fd);
+  return r == -1 ? -1 : 1;
+}
+
+int control_readfile(str *sa, const char *fn, int use_me)
+{
+  size_t in = 0, out = 0;
+  int r = control_readraw(sa, fn);
+
   if (r == -1) return -1;
   if (r == 0) {
     if (use_me && me_ok && !(str_catstr(sa, &me) && str_putc(sa, 0))) return -1;
     return 0;
   }
-  io_init(&in, io_read, fd, space, sizeof space);
-  while ((r = next_line(&in, &line)) == 1) {
-    if (!line.len || line.s[0] == '#') continue;
-    if (!str_catstr(sa, &line) || !str_putc(sa, 0)) {
-      r = -1;
-      break;
+  /* The lines are compacted in place: a kept line (stripped, ended by
+   * a NUL) is never longer than the line and its newline, and the last
+   * line may lack one: read_all left room. */
+  while (in < sa->len) {
+    char *line = sa->s + in;
+    char *nl = memchr(line, '\n', sa->len - in);
+    size_t n = nl ? (size_t)(nl - line) : sa->len - in;
+    if (n > CONTROL_LINE_MAX) {
+      errno = EFBIG;
+      return -1;
     }
+    in += n + (nl != 0);
+    while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r')) --n;
+    if (!n || line[0] == '#') continue;
+    memmove(sa->s + out, line, n);
+    out += n;
+    sa->s[out++] = 0;
   }
-  close(fd);
-  str_free(&line);
-  return r == -1 ? -1 : 1;
+  sa->len = out;
+  sa->s[out] = 0;
+  return 1;
 }

@@ -28,5 +28,7 @@ int control_readint(unsigned long long *value, const char *fn);
  * removed, each followed by a NUL. A missing file gives me (if use_me)
  * or nothing, and returns 0. */
 int control_readfile(str *sa, const char *fn, int use_me);
+/* The whole file as it is (0 and nothing when it does not exist). */
+int control_readraw(str *sa, const char *fn);
 
 #endif

@@ -33,6 +33,7 @@
 #include "io.h"
 #include "ipme.h"
 #include "num.h"
+#include "routes.h"
 #include "sig.h"
 #include "smtpreply.h"
 #include "str.h"
@@ -503,46 +504,6 @@ static void addrmangle(str *saout, const char *s, int *flagalias, int flagcname)
 
 /* ---- routes ---- */
 
-static int same_nocase(const char *a, const char *b, size_t n)
-{
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-    if (x >= 'A' && x <= 'Z') x = (unsigned char)(x + 32);
-    if (y >= 'A' && y <= 'Z') y = (unsigned char)(y + 32);
-    if (x != y) return 0;
-  }
-  return 1;
-}
-
-/* The relay of the last smtproutes line whose domain is key (ignoring
- * case), or 0. Lines without a colon are ignored. */
-static char *route_of(str *routes, const char *key, size_t keylen)
-{
-  char *found = 0;
-  for (size_t i = 0; i < routes->len;) {
-    char *line = routes->s + i;
-    size_t n = strlen(line);
-    char *colon = memchr(line, ':', n);
-    if (colon && (size_t)(colon - line) == keylen && same_nocase(line, key, keylen))
-      found = colon + 1;
-    i += n + 1;
-  }
-  return found;
-}
-
-/* The route for host: the host itself, then each suffix from a dot
- * (".example.com"), then the empty domain. */
-static char *route_for(str *routes, const char *host)
-{
-  size_t len = strlen(host);
-  for (size_t i = 0; i <= len; ++i)
-    if (i == 0 || i == len || host[i] == '.') {
-      char *relay = route_of(routes, host + i, len - i);
-      if (relay) return relay;
-    }
-  return 0;
-}
-
 /* The addresses to try: the relay's (dns_ip) or the exchangers' of the
  * host (dns_mxip), best preference first. */
 static void lookup(struct dns_iplist *ips, int routed)
@@ -580,11 +541,13 @@ static int attempt(const unsigned char ip[4], unsigned int port)
 
 int main(int argc, char **argv)
 {
-  static str routes = STR_INIT, greetfail = STR_INIT;
+  static str routes = STR_INIT, relaystr = STR_INIT, greetfail = STR_INIT;
   static struct dns_iplist ips = DNS_IPLIST_INIT;
   unsigned long long port = PORT_SMTP;
   unsigned int prefme = PREF_NONE;
-  char *relay;
+  const char *route;
+  size_t routelen;
+  char *relay = 0;
   int flagalias, flagallaliases = 1;
 
   io_init(&out_b, io_write, 1, outspace, sizeof outspace);
@@ -596,11 +559,15 @@ int main(int argc, char **argv)
   if (control_readint(&timeout_remote, "control/timeoutremote") == -1) temp_control();
   if (control_readint(&timeout_connect, "control/timeoutconnect") == -1) temp_control();
   if (control_rldef(&helohost, "control/helohost", 1, 0) != 1) temp_control();
-  if (control_readfile(&routes, "control/smtproutes", 0) == -1) temp_control();
+  if (control_readraw(&routes, "control/smtproutes") == -1) temp_control();
 
   if (!str_copys(&host, argv[1])) temp_nomem();
-  relay = route_for(&routes, argv[1]);
-  if (relay && !*relay) relay = 0;
+  switch (routes_find(routes.s, routes.len, argv[1], strlen(argv[1]), &route, &routelen)) {
+  case -1: temp_control();
+  case 1:
+    if (!str_copy(&relaystr, route, routelen)) temp_nomem();
+    if (routelen) relay = relaystr.s;
+  }
   if (relay) {
     char *colon = strchr(relay, ':');
     if (colon) {

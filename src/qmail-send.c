@@ -22,6 +22,9 @@
  * and send the bounce when the message is done, then have qmail-clean
  * remove the message. Signals: ALRM retries everything now, HUP rereads
  * the control files, TERM finishes the running deliveries and exits.
+ * Beyond qmail-1.03, for the cost of syncs: todo/N stays until the
+ * message is done or committed (see "pending" below), and the
+ * checkpoints of one request are synced together.
  * Beyond qmail-1.03: a message's remote recipients at one domain go to
  * qmail-rspawn in one request (one qmail-remote run, one SMTP session),
  * up to BATCH_MAX of them, unless control/remotebatch is 0. Each keeps
@@ -455,6 +458,85 @@ static int clean(const char *what, unsigned long long id)
   return 0;
 }
 
+/* ------------------------------------------------------------ pending */
+
+/* A message is pending from its preprocessing until it is committed or
+ * done: its todo/N stays, and its info/, local/ and remote/ files and
+ * the checkpoints in them are written but not synced. A crash meanwhile
+ * loses no mail: at its next start qmail-send preprocesses todo/N again,
+ * which replaces those files, and delivers to every recipient again
+ * (some twice, none never: qmail-1.03's promise). Most messages are done
+ * within milliseconds and never pay for the syncs that preprocessing and
+ * each checkpoint cost. A message with a recipient left for a later try,
+ * or still there PENDING_AGE seconds after preprocessing, is committed:
+ * its files are synced, then todo/N goes, as qmail-1.03 has it at once.
+ * While PENDING_MAX messages are pending, preprocessing waits. */
+#define PENDING_MAX 100
+#define PENDING_AGE 2
+
+struct pending {
+  unsigned long long id;
+  time_t due;          /* commit it by then */
+  unsigned int made;   /* bit c: channel file c was created */
+};
+
+static struct pending pend[PENDING_MAX];
+static size_t npend;
+
+static struct pending *pending_of(unsigned long long id)
+{
+  for (size_t i = 0; i < npend; ++i)
+    if (pend[i].id == id) return &pend[i];
+  return 0;
+}
+
+/* Sync file fn, if it is there, then its directory dir; 1 on success. */
+static int sync_entry(const char *fn, const char *dir)
+{
+  int fd = open_read(fn);
+  if (fd == -1 && errno != ENOENT) goto trouble;
+  if (fd != -1) {
+    int r = fsync(fd);
+    close(fd);
+    if (r == -1) goto trouble;
+  }
+  if (fd_syncdir(dir) == 0) return 1;
+  fn = dir;
+trouble:
+  log_line("warning: trouble fsyncing ", fn, (char *)0);
+  return 0;
+}
+
+/* Make pending message p's files durable as they now are (present, or
+ * removed once done), then have todo/N removed: from then on p is an
+ * ordinary queued message, or gone. 1 done; 0 not now (p stays pending
+ * and is tried again after SLEEP_SYSFAIL). */
+static int pending_settle(struct pending *p)
+{
+  static str fn = STR_INIT, dir = STR_INIT;
+
+  for (int c = 0; c <= CHANNELS; ++c) {
+    const char *d = c < CHANNELS ? chan_dir[c] : "info";
+    if (c < CHANNELS && !(p->made & 1u << c)) continue;
+    qname(&fn, d, p->id, 1);
+    qsubdir(&dir, d, p->id);
+    if (!sync_entry(fn.s, dir.s)) goto later;
+  }
+  if (!clean("todo", p->id)) goto later;
+  *p = pend[--npend];
+  return 1;
+later:
+  p->due = recent + SLEEP_SYSFAIL;
+  return 0;
+}
+
+/* Commit every pending message that is due. */
+static void pending_do(void)
+{
+  for (size_t i = 0; i < npend;)
+    if (pend[i].due > recent || !pending_settle(&pend[i])) ++i;
+}
+
 /* ------------------------------------------------------------- bounces */
 
 /* Append a permanent failure to bounce/N; qmail-send cannot go on
@@ -463,7 +545,8 @@ static void addbounce(unsigned long long id, const char *recip, const char *repo
 {
   static str fn = STR_INIT, text = STR_INIT;
   size_t pos = 0;
-  int fd = -1;
+  int fd = -1, fresh = 0;
+  struct stat st;
 
   for (;;) {
     text.len = 0;
@@ -471,10 +554,15 @@ static void addbounce(unsigned long long id, const char *recip, const char *repo
     nomem();
   }
   qname(&fn, "bounce", id, 0);
-  while (pos < text.len || fd == -1 || fsync(fd) == -1) {
+  /* The paragraph, and the name of a file it starts, on disk before the
+   * recipient's checkpoint. */
+  while (pos < text.len || fd == -1 || fsync(fd) == -1 || (fresh && fd_syncdir("bounce") == -1)) {
     ssize_t w;
-    if (fd == -1 && (fd = open_append(fn.s)) == -1) goto trouble;
-    if (pos == text.len) goto trouble; /* the fsync failed */
+    if (fd == -1) {
+      if ((fd = open_append(fn.s)) == -1) goto trouble;
+      fresh = fstat(fd, &st) == -1 || st.st_size == 0;
+    }
+    if (pos == text.len) goto trouble; /* a sync failed */
     w = io_write(fd, text.s + pos, text.len - pos);
     if (w <= 0) goto trouble;
     pos += (size_t)w;
@@ -572,6 +660,7 @@ static int injectbounce(unsigned long long id)
 static void messdone(unsigned long long id)
 {
   static str fn = STR_INIT, dir = STR_INIT;
+  struct pending *p = pending_of(id);
   struct stat st;
   char n[NUM_ULL_DIGITS + 1];
 
@@ -580,25 +669,33 @@ static void messdone(unsigned long long id)
     if (stat(fn.s, &st) == 0) return; /* still delivering */
     if (errno != ENOENT) goto stat_failed;
   }
-  qname(&fn, "todo", id, 0);
-  if (stat(fn.s, &st) == 0) return; /* being preprocessed again */
-  if (errno != ENOENT) goto stat_failed;
+  if (!p) {
+    qname(&fn, "todo", id, 0);
+    if (stat(fn.s, &st) == 0) return; /* being preprocessed again */
+    if (errno != ENOENT) goto stat_failed;
+  }
   qname(&fn, "info", id, 1);
   if (stat(fn.s, &st) == -1) {
-    if (errno == ENOENT) return; /* already done */
-    goto stat_failed;
+    if (errno != ENOENT) goto stat_failed;
+    if (!p) return; /* already done */
+    /* pending: an earlier try got as far as removing info/ */
+  } else {
+    if (!injectbounce(id)) goto fail;
+    n[num_fmt(n, id)] = 0;
+    log_line("end msg ", n, (char *)0);
+    if (unlink(fn.s) == -1) {
+      log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
+      goto fail;
+    }
   }
-  if (!injectbounce(id)) goto fail;
-
-  n[num_fmt(n, id)] = 0;
-  log_line("end msg ", n, (char *)0);
-  qname(&fn, "info", id, 1);
-  if (unlink(fn.s) == -1) {
-    log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
-    goto fail;
+  /* info/ gone for good (a pending message: with its other files, and
+   * then its todo/ entry) before mess/ goes */
+  if (p) {
+    if (!pending_settle(p)) goto fail;
+  } else {
+    qsubdir(&dir, "info", id);
+    fd_syncdir(dir.s);
   }
-  qsubdir(&dir, "info", id);
-  fd_syncdir(dir.s); /* info/ gone for good before mess/ goes */
   clean("foop", id);
   return;
 stat_failed:
@@ -651,6 +748,7 @@ static void job_close(size_t j)
   static str fn = STR_INIT;
   struct job *jo = &jobs[j];
   time_t when = jo->retry;
+  struct pending *p;
   struct stat st;
 
   if (--jo->refs) return;
@@ -680,6 +778,8 @@ static void job_close(size_t j)
     if (utimes(fn.s, tv) == -1)
       log_line("warning: unable to utime ", fn.s, "; message will be retried too soon", (char *)0);
   }
+  /* A message that stays needs its files on disk now. */
+  if ((p = pending_of(jo->id))) pending_settle(p);
   pq_insert(&pqchan[jo->chan], when, jo->id);
 }
 
@@ -826,24 +926,42 @@ oom:
   return 0;
 }
 
-/* Overwrite the T of a delivered recipient with D, durably. */
-static void markdone(int c, unsigned long long id, off_t mpos)
+/* The checkpoints of one request: the T of each recipient done for good
+ * becomes D in its channel file, then one fsync makes them all durable.
+ * A pending message's are not synced: a crash has it preprocessed again
+ * anyway. */
+struct marks {
+  int fd;              /* -1 until the first mark, -2 if it would not open */
+  int count;           /* marks written */
+};
+
+static void mark_done(struct marks *mk, int c, unsigned long long id, off_t mpos)
 {
   static str fn = STR_INIT;
-  int fd;
 
   qname(&fn, chan_dir[c], id, 1);
-  fd = open_write(fn.s);
-  if (fd != -1) {
+  if (mk->fd == -1 && (mk->fd = open_write(fn.s)) == -1) mk->fd = -2;
+  if (mk->fd >= 0) {
     ssize_t w;
-    do w = pwrite(fd, "D", 1, mpos); while (w == -1 && errno == EINTR);
-    if (w == 1 && fsync(fd) == 0) {
-      close(fd);
+    do w = pwrite(mk->fd, "D", 1, mpos); while (w == -1 && errno == EINTR);
+    if (w == 1) {
+      ++mk->count;
       return;
     }
-    close(fd);
   }
   log_line("warning: trouble marking ", fn.s, "; message will be delivered twice!", (char *)0);
+}
+
+static void marks_finish(struct marks *mk, int c, unsigned long long id)
+{
+  static str fn = STR_INIT;
+
+  if (mk->fd < 0) return;
+  if (mk->count && !pending_of(id) && fsync(mk->fd) == -1) {
+    qname(&fn, chan_dir[c], id, 1);
+    log_line("warning: trouble marking ", fn.s, "; message will be delivered twice!", (char *)0);
+  }
+  close(mk->fd);
 }
 
 enum outcome { DELIVERED, DEFERRED, FAILED, MANGLED };
@@ -905,6 +1023,7 @@ static void del_done(int c, char letter, const char *mtext, size_t mlen)
   /* Recipient reports beyond the request's recipients make the whole
    * result meaningless: which report is whose? */
   int mangled = (letter != 'K' && letter != 'Z' && letter != 'D') || k->rcptreports > d->n;
+  struct marks mk = { -1, 0 };
 
   --k->used; /* the agent's run is over: the status lines below say so */
   for (size_t r = 0; r < d->n; ++r) {
@@ -919,7 +1038,7 @@ static void del_done(int c, char letter, const char *mtext, size_t mlen)
       log_put(": success: ");
       log_safe(text.s, text.len);
       log_end();
-      markdone(c, jo->id, m->mpos);
+      mark_done(&mk, c, jo->id, m->mpos);
       --jo->numtodo;
       break;
     case DEFERRED:
@@ -932,7 +1051,7 @@ static void del_done(int c, char letter, const char *mtext, size_t mlen)
       log_safe(text.s, text.len);
       log_end();
       addbounce(jo->id, m->recip.s, text.s, text.len);
-      markdone(c, jo->id, m->mpos);
+      mark_done(&mk, c, jo->id, m->mpos);
       --jo->numtodo;
       break;
     case MANGLED:
@@ -942,6 +1061,7 @@ static void del_done(int c, char letter, const char *mtext, size_t mlen)
     }
     del_status();
   }
+  marks_finish(&mk, c, jo->id);
   job_close(d->job);
   d->used = 0;
 }
@@ -1233,7 +1353,7 @@ static void trigger_drain(void)
 /* Preprocess todo/N: info/, local/ and remote/ from the envelope. */
 static void todo_one(unsigned long long id)
 {
-  static str fn = STR_INIT, line = STR_INIT, rw = STR_INIT, dir = STR_INIT;
+  static str fn = STR_INIT, line = STR_INIT, rw = STR_INIT;
   char inspace[IO_INSIZE], infospace[512], chanspace[CHANNELS][1024];
   iobuf in, info, chan[CHANNELS];
   int fd, fdinfo = -1, fdchan[CHANNELS], made[CHANNELS];
@@ -1242,17 +1362,26 @@ static void todo_one(unsigned long long id)
   struct stat st;
   int c;
 
+  if (pending_of(id)) return; /* preprocessed already, todo/N kept */
   for (c = 0; c < CHANNELS; ++c) fdchan[c] = -1, made[c] = 0;
   n[num_fmt(n, id)] = 0;
   qname(&fn, "todo", id, 0);
   fd = open_read(fn.s);
   if (fd == -1) {
-    log_line("warning: unable to open ", fn.s, (char *)0);
+    /* gone: a pending message settled since the scan listed it */
+    if (errno != ENOENT) log_line("warning: unable to open ", fn.s, (char *)0);
     return;
   }
   qname(&fn, "mess", id, 1);
   if (stat(fn.s, &st) == -1) {
     log_line("warning: unable to stat ", fn.s, (char *)0);
+    goto fail;
+  }
+  /* What an interrupted earlier preprocessing left: a bounce too, whose
+   * recipients are tried again, and fail again, from this todo/N. */
+  qname(&fn, "bounce", id, 0);
+  if (unlink(fn.s) == -1 && errno != ENOENT) {
+    log_line("warning: unable to unlink ", fn.s, (char *)0);
     goto fail;
   }
   for (c = 0; c <= CHANNELS; ++c) { /* the channel files, then info */
@@ -1347,30 +1476,23 @@ static void todo_one(unsigned long long id)
   close(fd);
   fd = -1;
 
-  /* Everything on disk, and named in its directory, before todo/ goes. */
+  /* Written, not synced: the message is pending (see pending_settle). */
   for (c = 0; c <= CHANNELS; ++c) {
     iobuf *b = c < CHANNELS ? &chan[c] : &info;
     int *f = c < CHANNELS ? &fdchan[c] : &fdinfo;
-    const char *d = c < CHANNELS ? chan_dir[c] : "info";
     if (*f == -1) continue;
-    qname(&fn, d, id, 1);
     if (io_flush(b) == -1) {
+      qname(&fn, c < CHANNELS ? chan_dir[c] : "info", id, 1);
       log_line("warning: trouble writing to ", fn.s, (char *)0);
-      goto fail;
-    }
-    if (fsync(*f) == -1) {
-      log_line("warning: trouble fsyncing ", fn.s, (char *)0);
       goto fail;
     }
     close(*f);
     *f = -1;
-    qsubdir(&dir, d, id);
-    if (fd_syncdir(dir.s) == -1) {
-      log_line("warning: trouble fsyncing ", dir.s, (char *)0);
-      goto fail;
-    }
   }
-  if (!clean("todo", id)) return;
+  pend[npend].id = id;
+  pend[npend].due = recent + PENDING_AGE;
+  pend[npend].made = (made[0] ? 1u : 0) | (made[1] ? 2u : 0);
+  ++npend;
 
   for (c = 0; c < CHANNELS; ++c)
     if (made[c]) pq_insert(&pqchan[c], recent, id);
@@ -1387,7 +1509,7 @@ static void todo_do(void)
 {
   unsigned long long id;
 
-  if (exitasap) return;
+  if (exitasap || npend == PENDING_MAX) return; /* see pending_settle */
   if (!todo_scanning) {
     if (!todo_wanted && recent < nexttodorun) return;
     todo_wanted = 0;
@@ -1473,8 +1595,11 @@ static time_t wakeup(void)
       if (pass[c].active && del_avail(c)) SOONER(recent);
       if (!pass[c].active && ctl.conc[c] && job_avail() && sched_min(&pqchan[c], &it)) SOONER(it.when);
     }
-    if (todo_scanning || todo_wanted) SOONER(recent);
-    SOONER(nexttodorun);
+    if (npend < PENDING_MAX) {
+      if (todo_scanning || todo_wanted) SOONER(recent);
+      SOONER(nexttodorun);
+    }
+    for (size_t i = 0; i < npend; ++i) SOONER(pend[i].due);
     if (sched_min(&pqfail, &it)) SOONER(it.when);
     if (sched_min(&pqdone, &it)) SOONER(it.when);
   }
@@ -1616,8 +1741,12 @@ int main(void)
     if (itrig != -1 && pfd[itrig].revents) trigger_drain();
     todo_do();
     pass_do();
+    pending_do();
     cleanup_do();
   }
+  /* What is pending gets committed, so that a restart sends nothing twice. */
+  for (size_t i = 0; i < npend;)
+    if (!pending_settle(&pend[i])) ++i;
   pqfinish();
   log_line("status: exiting", (char *)0);
   _exit(0);

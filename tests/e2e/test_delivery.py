@@ -1199,9 +1199,12 @@ class Crash(DaemonTest):
                          % (self.BURST, at_kill_injected, at_kill_delivered, len(dups),
                             sorted(dups.items())[:20], len(orphans), t_kill - t0,
                             t_done - t_kill))
-        # at most the deliveries under way at the kill (concurrencylocal)
-        # can repeat; at most the one message being removed is orphaned
-        self.assertLessEqual(len(dups), 10)
+        # what can repeat: the deliveries under way at the kill
+        # (concurrencylocal), and the messages whose deliveries qmail-send
+        # had seen end but that were still pending (todo/ not yet removed,
+        # at most one result read per delivery slot); at most the one
+        # message being removed is orphaned
+        self.assertLessEqual(len(dups), 20)
         self.assertLessEqual(len(orphans), 1)
 
 

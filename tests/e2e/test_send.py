@@ -183,7 +183,9 @@ class Send:
     qmail-clean removes what the real one would and answers '+' (or what
     clean_answer says)."""
 
-    def __init__(self, test):
+    def __init__(self, test, wrap=()):
+        """wrap: a command that runs qmail-send, started as root and
+        taking care of the ids itself (strace -u qmails ...)."""
         self.test = test
         pipes = [os.pipe() for _ in range(7)]
         # qmail-send's ends: writes log(0), lspawn req(1), reads lspawn
@@ -193,8 +195,9 @@ class Send:
         ours = [pipes[0][0], pipes[1][0], pipes[2][1], pipes[3][0], pipes[4][1], pipes[5][0],
                 pipes[6][1]]
         self.proc = subprocess.Popen(
-            [sys.executable, '-c', WRAPPER, ','.join(map(str, child)), str(Q.uid('qmails')),
-             str(Q.gid('qmail')), Q.bin('qmail-send')],
+            [sys.executable, '-c', WRAPPER, ','.join(map(str, child)),
+             str(0 if wrap else Q.uid('qmails')), str(0 if wrap else Q.gid('qmail'))] +
+            list(wrap) + [Q.bin('qmail-send')],
             pass_fds=child, stdin=subprocess.DEVNULL, cwd='/', env={})
         for fd in child:
             os.close(fd)
@@ -273,10 +276,11 @@ class Send:
     # ---- messages
     def new_message(self, qp):
         """The number of the message qmail-queue qp queued, once it is
-        preprocessed (its todo/ entry cleaned)."""
+        preprocessed: info/N is written last, after its channel files."""
         m = self.expect(r'info msg (\d+): bytes (\d+) from <(.*)> qp %d uid (\d+)' % qp)
         n = int(m.group(1))
-        wait_for(lambda: 'todo/%d' % n in self.cleaned, 'todo/%d cleaned' % n)
+        wait_for(lambda: os.path.exists(qpath('info', n)) and os.path.getsize(qpath('info', n)),
+                 'info/%d written' % n)
         return n
 
     def stop(self):
@@ -405,8 +409,8 @@ class SendBase(unittest.TestCase):
         Q.clear_queue()
         Q.clear_controls()
 
-    def start(self):
-        s = Send(self)
+    def start(self, wrap=()):
+        s = Send(self, wrap)
         self.senders.append(s)
         s.expect_next(r'status: local 0/10 remote 0/20')
         return s
@@ -422,15 +426,15 @@ class SendPipes(SendBase):
         mess = read_file(qpath('mess', n))
         m = s.expect_next(r'info msg %d: bytes (\d+) from <joe@far.test> qp %d uid 0' % (n, qp))
         self.assertEqual(int(m.group(1)), len(mess))
-        wait_for(lambda: s.cleaned, 'todo/ cleaned')
+        r1 = s.lreq.get('first request')
         self.assertEqual(read_file(qpath('info', n)), b'Fjoe@far.test\0')
         self.assertEqual(read_file(qpath('local', n)), b'Talice@example.org\0TBob@EXAMPLE.ORG\0')
         self.assertFalse(os.path.exists(qpath('remote', n)))
-        self.assertEqual(s.cleaned, ['todo/%d' % n])
-        self.assertFalse(os.path.exists(qpath('todo', n, False)))
+        # pending: todo/N stays until the message is done or committed
+        self.assertEqual(s.cleaned, [])
+        self.assertTrue(os.path.exists(qpath('todo', n, False)))
         self.assertEqual(mode_bits(qpath('info', n)), 0o600)
 
-        r1 = s.lreq.get('first request')
         r2 = s.lreq.get('second request')
         self.assertEqual(r1, (0, n, b'joe@far.test', [b'alice@example.org']))
         self.assertEqual(r2, (1, n, b'joe@far.test', [b'Bob@EXAMPLE.ORG']))
@@ -441,7 +445,8 @@ class SendPipes(SendBase):
         s.local(1, b'Kdid 0+0+1\n')
         s.expect_next(r'delivery 2: success: did_0\+0\+1/')
         self.assertEqual(s.next_line(), 'status: local 1/10 remote 0/20')
-        # the checkpoint: the second recipient's T is now D, on disk
+        # the checkpoint: the second recipient's T is now D (not synced:
+        # the message is pending)
         self.assertEqual(read_file(qpath('local', n)), b'Talice@example.org\0DBob@EXAMPLE.ORG\0')
 
         s.local(0, b'Kdone with spaces %here\tand\x01more\xff\nsecond line\n')
@@ -480,7 +485,7 @@ class SendPipes(SendBase):
         s.expect(r'delivery 1: deferral: Unable_to_chdir_to_maildir._\(#4.2.1\)/')
         t1 = int(time.time())
         birth = int(os.stat(qpath('info', n)).st_mtime)
-        wait_for(lambda: os.stat(qpath('local', n)).st_mtime > t1, 'the retry time')
+        wait_for(lambda: os.stat(qpath('local', n)).st_mtime > t1 + 10, 'the retry time')
         mtime = os.stat(qpath('local', n)).st_mtime
         self.assertIn(mtime, [nextretry(birth, t, 10) for t in range(t0, t1 + 1)])
         self.assertEqual(read_file(qpath('local', n)), b'Talice@example.org\0')
@@ -592,7 +597,7 @@ class SendPipes(SendBase):
         os.chmod(qpath('mess', n), 0o600)  # qmail-send can no longer read it
         s.local(s.lreq.get('request')[0], b'DNo.\n')
         s.expect(r'warning: trouble injecting bounce message, will try later')
-        time.sleep(0.3)
+        wait_for(lambda: s.cleaned == ['todo/%d' % n], 'the commit (the message stays)', 5)
         self.assertEqual(sorted(k for k in Q.queue_files() if not k.startswith('mess/')),
                          ['bounce/%d' % n, 'info/%d/%d' % (split_of(n), n)])
         self.assertEqual(len([k for k in Q.queue_files() if k.startswith('mess/')]), 1)
@@ -735,6 +740,124 @@ class SendPipes(SendBase):
         s.local(slot, b'Kok\n')
         s.expect(r'end msg %d' % n)
         s.finish()
+
+    # ---- pending messages: todo/N kept until done or committed
+
+    def test_pending_committed_at_a_deferral(self):
+        s = self.start()
+        n = s.new_message(inject(b'x\n', b'a@far.test', [b'one@example.org', b'two@example.org']))
+        r1, r2 = s.lreq.get('one'), s.lreq.get('two')
+        s.local(r1[0], b'Kok\n')
+        s.expect(r'delivery 1: success: ok/')
+        self.assertEqual(s.cleaned, [])
+        s.local(r2[0], b'Zlater\n')
+        s.expect(r'delivery 2: deferral: later/')
+        # at once, not when it is PENDING_AGE seconds old
+        wait_for(lambda: s.cleaned == ['todo/%d' % n], 'todo/ cleaned', 1.0)
+        self.assertFalse(os.path.exists(qpath('todo', n, False)))
+        self.assertEqual(read_file(qpath('local', n)), b'Done@example.org\0Ttwo@example.org\0')
+        s.finish()
+
+    def test_pending_committed_when_old(self):
+        s = self.start()
+        n = s.new_message(inject(b'x\n', b'a@far.test', [b'slow@example.org']))
+        slot = s.lreq.get('the delivery')[0]
+        time.sleep(0.8)
+        self.assertEqual(s.cleaned, [])
+        wait_for(lambda: s.cleaned == ['todo/%d' % n], 'the commit', 4)
+        s.local(slot, b'Kok\n')
+        s.expect(r'end msg %d' % n)
+        wait_for(lambda: s.cleaned == ['todo/%d' % n, 'foop/%d' % n], 'foop')
+        s.finish()
+
+    def test_pending_after_a_crash(self):
+        """Killed while a message is pending: the next qmail-send
+        preprocesses todo/N again and starts over, its bounce too."""
+        s = self.start()
+        n = s.new_message(inject(b'x\n', b'a@far.test',
+                                 [b'one@example.org', b'gone@example.org', b'three@example.org']))
+        slots = {}
+        for _ in range(3):
+            r = s.lreq.get('a request')
+            slots[r[3][0]] = r[0]
+        s.local(slots[b'one@example.org'], b'Kok\n')
+        s.local(slots[b'gone@example.org'], b'DNo.\n')
+        s.expect(r'delivery \d+: failure: No./')
+        s.expect(r'status: local 1/10 remote 0/20')
+        bounce = os.path.join(Q.queue, 'bounce', str(n))
+        self.assertEqual(read_file(bounce), b'<gone@example.org>:\nNo.\n\n')
+        s.proc.kill()
+        s.proc.wait()
+        self.assertEqual(s.cleaned, [])
+        s = self.start()
+        s.expect(r'new msg %d' % n)
+        got = sorted(s.lreq.get('again')[3][0] for _ in range(3))
+        self.assertEqual(got, [b'gone@example.org', b'one@example.org', b'three@example.org'])
+        self.assertFalse(os.path.exists(bounce))
+        self.assertEqual(read_file(qpath('local', n)),
+                         b'Tone@example.org\0Tgone@example.org\0Tthree@example.org\0')
+
+    def test_term_commits_pending(self):
+        controls(concurrencylocal='1\n')
+        s = Send(self)
+        self.senders.append(s)
+        s.expect_next(r'status: local 0/1 remote 0/20')
+        n = s.new_message(inject(b'x\n', b'a@far.test', [b'one@example.org', b'two@example.org']))
+        slot = s.lreq.get('one')[0]
+        s.proc.send_signal(signal.SIGTERM)
+        s.local(slot, b'Kok\n')
+        s.expect(r'delivery 1: success: ok/')
+        s.expect(r'status: exiting')
+        self.assertEqual(s.proc.wait(timeout=DEADLINE), 0)
+        self.assertEqual(s.cleaned, ['todo/%d' % n])
+        self.assertEqual(read_file(qpath('local', n)), b'Done@example.org\0Ttwo@example.org\0')
+        s = Send(self)
+        self.senders.append(s)
+        slot, m, _, rcpts = s.lreq.get('the rest')
+        self.assertEqual((m, rcpts), (n, [b'two@example.org']))
+        s.local(slot, b'Kok\n')
+        s.expect(r'end msg %d' % n)
+        s.finish()
+
+    def fsynced(self, trace):
+        """The names (relative to the queue) qmail-send fsynced, in order,
+        from strace output of its opens and fsyncs."""
+        names, synced = {}, []
+        with open(trace) as f:
+            for line in f:
+                m = re.match(r'open(?:at\(AT_FDCWD, |\()"([^"]*)".*\) = (\d+)$', line)
+                if m:
+                    names[int(m.group(2))] = m.group(1)
+                m = re.match(r'fsync\((\d+)\) += 0$', line)
+                if m:
+                    synced.append(names[int(m.group(1))])
+        return synced
+
+    def test_syncs_of_a_message_done_at_once(self):
+        """Done while pending: no file is synced, only the directories
+        that held its info/ and local/ files; committed: the files too."""
+        if not shutil.which('strace'):
+            self.fail('strace is not installed')
+        trace = os.path.join(Q.root, 'send.strace')
+        self.addCleanup(os.unlink, trace)
+        s = self.start(wrap=['/usr/bin/strace', '-qq', '-u', 'qmails', '-e',
+                             'trace=fsync,open,openat', '-o', trace])
+        n = s.new_message(inject(b'x\n', b'a@far.test', [b'one@example.org']))
+        s.local(s.lreq.get('one')[0], b'Kok\n')
+        s.expect(r'end msg %d' % n)
+        wait_for(lambda: 'foop/%d' % n in s.cleaned, 'foop')
+        m = s.new_message(inject(b'x\n', b'a@far.test', [b'two@example.org']))
+        s.local(s.lreq.get('two')[0], b'Zlater\n')
+        wait_for(lambda: 'todo/%d' % m in s.cleaned, 'the commit')
+        # TERM to qmail-send itself: strace would only detach
+        with open('/proc/%d/task/%d/children' % (s.proc.pid, s.proc.pid)) as f:
+            os.kill(int(f.read().split()[0]), signal.SIGTERM)
+        s.expect('status: exiting')
+        self.assertEqual(s.proc.wait(timeout=DEADLINE), 0)
+        sn, sm = split_of(n), split_of(m)
+        self.assertEqual(self.fsynced(trace), [
+            'local/%d' % sn, 'info/%d' % sn,
+            'local/%d/%d' % (sm, m), 'local/%d' % sm, 'info/%d/%d' % (sm, m), 'info/%d' % sm])
 
     def test_hup_rereads_controls(self):
         s = self.start()

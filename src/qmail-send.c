@@ -478,6 +478,8 @@ struct pending {
   unsigned long long id;
   time_t due;          /* commit it by then */
   unsigned int made;   /* bit c: channel file c was created */
+  unsigned int done;   /* bit c: ... and all its recipients are done: the
+                          file stays, with its D's, until the settling */
 };
 
 static struct pending pend[PENDING_MAX];
@@ -507,8 +509,9 @@ trouble:
   return 0;
 }
 
-/* Make pending message p's files durable as they now are (present, or
- * removed once done), then have todo/N removed: from then on p is an
+/* Remove the channel files of pending message p that are done, and make
+ * its files durable as they then are (present, or removed once the
+ * message is done), then have todo/N removed: from then on p is an
  * ordinary queued message, or gone. 1 done; 0 not now (p stays pending
  * and is tried again after SLEEP_SYSFAIL). */
 static int pending_settle(struct pending *p)
@@ -520,6 +523,10 @@ static int pending_settle(struct pending *p)
     if (c < CHANNELS && !(p->made & 1u << c)) continue;
     qname(&fn, d, p->id, 1);
     qsubdir(&dir, d, p->id);
+    if (c < CHANNELS && p->done & 1u << c && unlink(fn.s) == -1 && errno != ENOENT) {
+      log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
+      goto later;
+    }
     if (!sync_entry(fn.s, dir.s)) goto later;
   }
   if (!clean("todo", p->id)) goto later;
@@ -665,6 +672,10 @@ static void messdone(unsigned long long id)
   char n[NUM_ULL_DIGITS + 1];
 
   for (int c = 0; c < CHANNELS; ++c) {
+    if (p) {
+      if (p->made & ~p->done & 1u << c) return; /* still delivering */
+      continue;
+    }
     qname(&fn, chan_dir[c], id, 1);
     if (stat(fn.s, &st) == 0) return; /* still delivering */
     if (errno != ENOENT) goto stat_failed;
@@ -754,6 +765,14 @@ static void job_close(size_t j)
   if (--jo->refs) return;
   jo->used = 0;
   qname(&fn, chan_dir[jo->chan], jo->id, 1);
+  if (jo->hiteof && !jo->numtodo && (p = pending_of(jo->id))) {
+    /* the file and its D's stay until the settling: a crash before then
+     * has todo/N preprocessed again, and the D's keep the recipients done */
+    int other = CHANNELS - 1 - jo->chan;
+    p->done |= 1u << jo->chan;
+    if (!(p->made & ~p->done & 1u << other)) pq_insert(&pqdone, recent, jo->id);
+    return;
+  }
   if (jo->hiteof && !jo->numtodo) {
     if (unlink(fn.s) == -1) {
       log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
@@ -1350,20 +1369,36 @@ static void trigger_drain(void)
   todo_wanted = 1;
 }
 
+/* The letter of recipient rw (as it goes into channel file c): D if the
+ * next record of the old channel file (fdold[c], read through old[c]) is
+ * D and this same address, else T; after a record that differs, the old
+ * file says nothing more. */
+static const char *carried(int fdold[], iobuf old[], int c, str *prev, const str *rw)
+{
+  if (fdold[c] == -1) return "T";
+  prev->len = 0;
+  if (io_getline(&old[c], prev, 0, REC_MAX) == IO_LINE && prev->len == rw->len + 2 &&
+      (prev->s[0] == 'T' || prev->s[0] == 'D') && !memcmp(prev->s + 1, rw->s, rw->len + 1))
+    return prev->s[0] == 'D' ? "D" : "T";
+  close(fdold[c]);
+  fdold[c] = -1;
+  return "T";
+}
+
 /* Preprocess todo/N: info/, local/ and remote/ from the envelope. */
 static void todo_one(unsigned long long id)
 {
-  static str fn = STR_INIT, line = STR_INIT, rw = STR_INIT;
-  char inspace[IO_INSIZE], infospace[512], chanspace[CHANNELS][1024];
-  iobuf in, info, chan[CHANNELS];
-  int fd, fdinfo = -1, fdchan[CHANNELS], made[CHANNELS];
+  static str fn = STR_INIT, line = STR_INIT, rw = STR_INIT, prev = STR_INIT;
+  char inspace[IO_INSIZE], infospace[512], chanspace[CHANNELS][1024], oldspace[CHANNELS][1024];
+  iobuf in, info, chan[CHANNELS], old[CHANNELS];
+  int fd, fdinfo = -1, fdchan[CHANNELS], made[CHANNELS], fdold[CHANNELS];
   unsigned long long uid = 0, pid = 0;
   char n[NUM_ULL_DIGITS + 1];
   struct stat st;
   int c;
 
   if (pending_of(id)) return; /* preprocessed already, todo/N kept */
-  for (c = 0; c < CHANNELS; ++c) fdchan[c] = -1, made[c] = 0;
+  for (c = 0; c < CHANNELS; ++c) fdchan[c] = fdold[c] = -1, made[c] = 0;
   n[num_fmt(n, id)] = 0;
   qname(&fn, "todo", id, 0);
   fd = open_read(fn.s);
@@ -1377,15 +1412,16 @@ static void todo_one(unsigned long long id)
     log_line("warning: unable to stat ", fn.s, (char *)0);
     goto fail;
   }
-  /* What an interrupted earlier preprocessing left: a bounce too, whose
-   * recipients are tried again, and fail again, from this todo/N. */
-  qname(&fn, "bounce", id, 0);
-  if (unlink(fn.s) == -1 && errno != ENOENT) {
-    log_line("warning: unable to unlink ", fn.s, (char *)0);
-    goto fail;
-  }
+  /* Channel files an earlier run left (it was stopped while the message
+   * was pending) are read as the new ones are written: a recipient that
+   * has the same record there, in the same place, keeps its D. A D is
+   * written only once its delivery is over (a failure's bounce paragraph
+   * synced before), and anything else there, or nothing, gives T: it is
+   * delivered again. Their names go, and with them info's. */
   for (c = 0; c <= CHANNELS; ++c) { /* the channel files, then info */
     qname(&fn, c < CHANNELS ? chan_dir[c] : "info", id, 1);
+    if (c < CHANNELS && (fdold[c] = open_read(fn.s)) != -1)
+      io_init(&old[c], io_read, fdold[c], oldspace[c], sizeof oldspace[c]);
     if (unlink(fn.s) == -1 && errno != ENOENT) {
       log_line("warning: unable to unlink ", fn.s, (char *)0);
       goto fail;
@@ -1462,7 +1498,8 @@ static void todo_one(unsigned long long id)
         io_init(&chan[c], io_write, fdchan[c], chanspace[c], sizeof chanspace[c]);
         made[c] = 1;
       }
-      if (io_put(&chan[c], "T", 1) == -1 || io_put(&chan[c], rw.s, rw.len + 1) == -1) {
+      if (io_put(&chan[c], carried(fdold, old, c, &prev, &rw), 1) == -1 ||
+          io_put(&chan[c], rw.s, rw.len + 1) == -1) {
         log_line("warning: trouble writing to ", fn.s, (char *)0);
         goto fail;
       }
@@ -1475,6 +1512,8 @@ static void todo_one(unsigned long long id)
   }
   close(fd);
   fd = -1;
+  for (c = 0; c < CHANNELS; ++c)
+    if (fdold[c] != -1) close(fdold[c]), fdold[c] = -1;
 
   /* Written, not synced: the message is pending (see pending_settle). */
   for (c = 0; c <= CHANNELS; ++c) {
@@ -1492,6 +1531,7 @@ static void todo_one(unsigned long long id)
   pend[npend].id = id;
   pend[npend].due = recent + PENDING_AGE;
   pend[npend].made = (made[0] ? 1u : 0) | (made[1] ? 2u : 0);
+  pend[npend].done = 0;
   ++npend;
 
   for (c = 0; c < CHANNELS; ++c)
@@ -1501,8 +1541,10 @@ static void todo_one(unsigned long long id)
 fail:
   if (fd != -1) close(fd);
   if (fdinfo != -1) close(fdinfo);
-  for (c = 0; c < CHANNELS; ++c)
+  for (c = 0; c < CHANNELS; ++c) {
     if (fdchan[c] != -1) close(fdchan[c]);
+    if (fdold[c] != -1) close(fdold[c]);
+  }
 }
 
 static void todo_do(void)

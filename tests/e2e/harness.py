@@ -12,8 +12,10 @@ Use:
     Q.bin('qmail-queue') path of an installed program
     Q.run([...], input=b'', env={}, user='alias')  run a program
     Q.clear_queue()      remove every queued message
+    Q.queue_names()      relative path of every file in the queue
     Q.queue_files()      {relative path: bytes} of every file in the queue
     Q.control('me', 'example.org\\n'); Q.clear_controls()
+    set_users_assign([(pw, home)])  users/assign and users/cdb
 
     class T(UserHomeCase)  tests run as TEST_USER, each in a fresh home
                            directory (self.home) with an empty queue
@@ -112,14 +114,21 @@ class Scratch:
             for name in os.listdir(path):
                 os.unlink(os.path.join(path, name))
 
+    def queue_names(self):
+        """['mess/5/1234', ...]: every file in the queue."""
+        return ['%s/%s' % (d, name) for d in self.queue_dirs()
+                for name in os.listdir(os.path.join(self.queue, d))]
+
     def queue_files(self):
-        """{'mess/5/1234': b'...', ...} for every file in the queue."""
+        """{'mess/5/1234': b'...', ...} for every file in the queue (one
+        that goes while they are read is left out)."""
         found = {}
-        for d in self.queue_dirs():
-            path = os.path.join(self.queue, d)
-            for name in os.listdir(path):
-                with open(os.path.join(path, name), 'rb') as f:
-                    found['%s/%s' % (d, name)] = f.read()
+        for k in self.queue_names():
+            try:
+                with open(os.path.join(self.queue, k), 'rb') as f:
+                    found[k] = f.read()
+            except FileNotFoundError:
+                pass
         return found
 
     def queue_stat(self, relpath):
@@ -140,6 +149,21 @@ def mode_of(st):
 
 
 Q = Scratch()
+
+
+def set_users_assign(homes, tail=''):
+    """users/assign as qmail-pw2u would make it for the accounts in homes
+    ([(pw, home directory)]: each user and its extensions delivered in
+    that home), then the lines of tail; compiled into users/cdb by
+    qmail-newu."""
+    lines = ''
+    for pw, home in homes:
+        lines += '=%s:%s:%d:%d:%s:::\n' % (pw.pw_name, pw.pw_name, pw.pw_uid, pw.pw_gid, home)
+        lines += '+%s-:%s:%d:%d:%s:-::\n' % (pw.pw_name, pw.pw_name, pw.pw_uid, pw.pw_gid, home)
+    with open(os.path.join(Q.home, 'users', 'assign'), 'w') as f:
+        f.write(lines + tail + '.\n')
+    r = Q.run(['qmail-newu'])
+    assert (r.returncode, r.stderr) == (0, b''), r
 
 
 def ensure_test_user():

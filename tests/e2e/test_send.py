@@ -772,7 +772,7 @@ class SendPipes(SendBase):
 
     def test_pending_after_a_crash(self):
         """Killed while a message is pending: the next qmail-send
-        preprocesses todo/N again and starts over, its bounce too."""
+        preprocesses todo/N again; what its files say is done stays done."""
         s = self.start()
         n = s.new_message(inject(b'x\n', b'a@far.test',
                                  [b'one@example.org', b'gone@example.org', b'three@example.org']))
@@ -791,11 +791,40 @@ class SendPipes(SendBase):
         self.assertEqual(s.cleaned, [])
         s = self.start()
         s.expect(r'new msg %d' % n)
-        got = sorted(s.lreq.get('again')[3][0] for _ in range(3))
-        self.assertEqual(got, [b'gone@example.org', b'one@example.org', b'three@example.org'])
-        self.assertFalse(os.path.exists(bounce))
+        slot, m, _, rcpts = s.lreq.get('again')
+        self.assertEqual((m, rcpts), (n, [b'three@example.org']))
+        s.lreq.none_within(0.3)
         self.assertEqual(read_file(qpath('local', n)),
-                         b'Tone@example.org\0Tgone@example.org\0Tthree@example.org\0')
+                         b'Done@example.org\0Dgone@example.org\0Tthree@example.org\0')
+        self.assertEqual(read_file(bounce), b'<gone@example.org>:\nNo.\n\n')
+        s.local(slot, b'Kok\n')
+        s.expect(r'bounce msg %d qp \d+' % n)
+        s.expect(r'end msg %d' % n)
+
+    def test_leftover_files_that_differ(self):
+        """Channel files from an interrupted run keep a D only where the
+        record is the same, in the same place; a crash may have left
+        anything there."""
+        qp = inject(b'x\n', b'a@far.test', [b'one@example.org', b'two@example.org',
+                                           b'three@example.org', b'four@example.org'])
+        todo = os.listdir(os.path.join(Q.queue, 'todo'))
+        self.assertEqual(len(todo), 1)
+        n = int(todo[0])
+        left = (b'Done@example.org\0Ttwo@example.org\0Dthree@example.ORG\0'
+                b'Dfour@example.org\0')
+        with open(qpath('local', n), 'wb') as f:
+            f.write(left)
+        with open(qpath('remote', n), 'wb') as f:
+            f.write(b'\0\0\0\0')  # blocks a crash never filled
+        s = self.start()
+        self.assertEqual(s.new_message(qp), n)
+        got = sorted(s.lreq.get('request')[3][0] for _ in range(3))
+        # three differs: from there on nothing is carried over
+        self.assertEqual(got, [b'four@example.org', b'three@example.org', b'two@example.org'])
+        self.assertEqual(read_file(qpath('local', n)),
+                         b'Done@example.org\0Ttwo@example.org\0Tthree@example.org\0'
+                         b'Tfour@example.org\0')
+        self.assertFalse(os.path.exists(qpath('remote', n)))
 
     def test_term_commits_pending(self):
         controls(concurrencylocal='1\n')

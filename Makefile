@@ -96,11 +96,14 @@ $(B)/sys/libqmail.a: $(LIBMODS:%=$(B)/sys/%.o) $(B)/sys/auto_paths.o
 # every program dynamically.
 # SYSLIBC_PROGS use what only the system's C library provides: accounts
 # through its NSS modules and password hashes through libcrypt
-# (qmail-getpw, checkpassword: linked dynamically, as NSS modules are
+# (qmail-getpw-nss, checkpassword: linked dynamically, as NSS modules are
 # loaded at run time), the utmp database (qbiff) and syslog's message
 # format (splogger). They start a few times per delivery at most.
+# qmail-getpw itself is built like every other program: it answers from
+# /etc/passwd when glibc's NSS certainly would too, and execs
+# qmail-getpw-nss otherwise (qmail-getpw(8)).
 STATIC = -static
-NSS_PROGS = qmail-getpw checkpassword
+NSS_PROGS = qmail-getpw-nss checkpassword
 SYSLIBC_PROGS = $(NSS_PROGS) qbiff splogger
 $(B)/%: $(B)/%.o $(B)/auto_uids.o $(B)/libqmail.a $(B)/commands
 	$(LD1) $(STATIC) -o $@ $< $(B)/auto_uids.o $(B)/libqmail.a

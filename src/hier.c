@@ -35,6 +35,7 @@ static const struct {
   { "splogger", 'o', 0711 },
   { "qmail-lspawn", 'o', 0700 },
   { "qmail-getpw", 'o', 0711 },
+  { "qmail-getpw-nss", 'o', 0711 },
   { "qmail-newu", 'o', 0700 },
   { "qmail-pw2u", 'o', 0711 },
   { "qmail-remote", 'o', 0711 },

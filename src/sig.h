@@ -4,6 +4,8 @@
 #define SIG_H
 
 void sig_catch(int sig, void (*handler)(int));
+/* 1 if sig has a handler installed by sig_catch. */
+int sig_caught(int sig);
 void sig_ignore(int sig);
 void sig_default(int sig);
 void sig_block(int sig);

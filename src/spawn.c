@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <unistd.h>
+#include "sig.h"
 #include "spawn.h"
 #include "wait.h"
 
@@ -31,16 +32,13 @@ static void child(struct spawn *s, const sigset_t *mask)
   struct sigaction sa;
   int tmp[3];
 
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sigaction(sig, 0, &sa) == -1) continue;
-    if ((sa.sa_flags & SA_SIGINFO) || (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) ||
-        (sig == SIGPIPE && s->sigpipe_default)) {
-      sa.sa_handler = SIG_DFL;
-      sa.sa_flags = 0;
-      sigemptyset(&sa.sa_mask);
-      sigaction(sig, &sa, 0);
-    }
-  }
+  /* Every handler is the parent's (sig.h installs them all): none may
+   * run here, on the parent's memory; exec would reset them, too late. */
+  sa.sa_handler = SIG_DFL;
+  sa.sa_flags = 0;
+  sigemptyset(&sa.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig_caught(sig) || (sig == SIGPIPE && s->sigpipe_default)) sigaction(sig, &sa, 0);
   sigprocmask(SIG_SETMASK, mask, 0);
 
   /* Lift every source above 2 first, so that no move clobbers a source

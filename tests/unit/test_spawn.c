@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "sig.h"
 #include "spawn.h"
 
 /* Run argv[0] with stdout into a pipe; collect the output into buf and
@@ -182,10 +183,10 @@ int main(void)
                      (char *)"/proc/self/status", 0 };
     unsigned long long blk, ign;
     char *p;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1;
-    sigaction(SIGUSR1, &sa, 0);
-    signal(SIGPIPE, SIG_IGN);
+    /* handlers come from sig.h, which knows which signals it caught */
+    sig_catch(SIGUSR1, on_usr1);
+    sig_ignore(SIGPIPE);
+    CHECK(sig_caught(SIGUSR1) && !sig_caught(SIGPIPE) && !sig_caught(SIGUSR2));
     sigemptyset(&m);
     sigaddset(&m, SIGUSR2);
     sigprocmask(SIG_BLOCK, &m, 0);
@@ -214,6 +215,8 @@ int main(void)
     sigaction(SIGUSR1, 0, &sa);
     CHECK(sa.sa_handler == on_usr1);
     signal(SIGPIPE, SIG_IGN);
+    sig_default(SIGUSR1);
+    CHECK(!sig_caught(SIGUSR1));
   }
 
   return check_report();

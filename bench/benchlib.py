@@ -13,8 +13,11 @@ for the measurement only and purged again afterwards.
     QmailSend(Q, log)            qmail-start ./Maildir/ in a session of its own
     run_injections(...)          parallel qmail-inject (or sendmail) streams
     HwmSampler(pids_fn)          peak VmHWM of sampled processes
+    tcp_sockets(port)            the IPv4 TCP sockets with port at one end (/proc/net/tcp)
+    PostfixTools()               smtp-source and smtp-sink, unpacked from Debian's postfix
     SmtpLoader()                 Postfix's smtp-source, or a Python equivalent
     Sinks(n)                     n SMTP sinks on 127.0.0.1 in a child process
+    SmtpSinks(tools, addrs, port) one Postfix smtp-sink per address, counting recipients
     Postfix(...)                 install, configure, start; stop and purge
 """
 import multiprocessing
@@ -23,6 +26,7 @@ import pwd
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -39,6 +43,11 @@ BODY = ''.join('line %04d of the benchmark message, padding it out to about two 
 
 class BenchTimeout(Exception):
     pass
+
+
+class WaitTimeout(BenchTimeout):
+    """wait_until's deadline passed (time_limit's alarm raises the base
+    class): a caller may catch this one, report, and go on."""
 
 
 def _alarm(signum, frame):
@@ -91,7 +100,7 @@ def wait_until(cond, timeout, what, poll=0.02, check=None):
         if check:
             check()
         if time.time() > deadline:
-            raise BenchTimeout('timed out waiting for ' + what())
+            raise WaitTimeout('timed out waiting for ' + what())
         time.sleep(poll)
 
 
@@ -113,6 +122,31 @@ def wait_listening(port, proc=None, timeout=10):
             if time.time() > deadline or (proc is not None and proc.poll() is not None):
                 raise SystemExit('nothing listens on 127.0.0.1:%d' % port)
             time.sleep(0.02)
+
+
+TCP_LISTEN = 0x0A
+# A server's end of a session it has not finished with: handshake done
+# (queued or accepted), established, or closed by the client only.
+TCP_SESSION = (0x01, 0x03, 0x08)
+
+
+def tcp_sockets(port):
+    """(local address, local port, remote address, remote port, state) of
+    each IPv4 TCP socket with port at either end, from /proc/net/tcp;
+    state is the kernel's number (TCP_LISTEN, TCP_SESSION...)."""
+    found = []
+
+    def endpoint(text):
+        addr, p = text.split(':')
+        return socket.inet_ntoa(struct.pack('<I', int(addr, 16))), int(p, 16)
+    with open('/proc/net/tcp') as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote = endpoint(fields[1]), endpoint(fields[2])
+            if port in (local[1], remote[1]):
+                found.append(local + remote + (int(fields[3], 16),))
+    return found
 
 
 # ---------------------------------------------------------------- processes
@@ -380,46 +414,73 @@ def apt_download(package, directory):
     return None
 
 
+class PostfixTools:
+    """The test programs of the Debian postfix package (smtp-source,
+    smtp-sink), never installed: the package is fetched (apt-get
+    download) and unpacked (dpkg -x) into a temporary directory, and the
+    programs run from there with its libpostfix-*.so beside them (env).
+    why is None, or why the package could not be had; check(name) says
+    why that program cannot run, or None."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix='bench-postfix-tools-')
+        self.root = os.path.join(self.tmp, 'x')
+        self.env = {'PATH': '/usr/bin:/bin',
+                    'LD_LIBRARY_PATH': os.path.join(self.root, 'usr', 'lib', 'postfix')}
+        self.deb = None
+        try:
+            deb = apt_download('postfix', self.tmp)
+            if deb:
+                subprocess.run(['dpkg', '-x', deb, self.root], check=True)
+                self.deb = os.path.basename(deb)
+                self.why = None
+            else:
+                self.why = 'apt-get download postfix failed'
+        except BaseException:
+            self.close()
+            raise
+
+    def path(self, name):
+        return os.path.join(self.root, 'usr', 'sbin', name)
+
+    def check(self, name):
+        if self.why:
+            return self.why
+        prog = self.path(name)
+        if not os.path.exists(prog):
+            return 'no %s in %s' % (name, self.deb)
+        r = subprocess.run(['ldd', prog], env=self.env, capture_output=True, text=True)
+        if 'not found' in r.stdout:
+            return '%s lacks libraries: %s' % (name, r.stdout)
+        r = subprocess.run([prog], env=self.env, capture_output=True, text=True, timeout=10)
+        if 'usage' not in r.stderr:
+            return '%s does not run: %s' % (name, r.stderr)
+        return None
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 class SmtpLoader:
     """Sends n messages of about 2 KB (a 2048-byte body) over `sessions`
     parallel SMTP sessions, one message per session (HELO, MAIL, RCPT,
-    DATA, QUIT), as Postfix's smtp-source does without -d. That tool is
-    taken from the Debian postfix package, unpacked into a temporary
-    directory (apt-get download + dpkg -x) and run from there with its
-    libpostfix-*.so beside it; when that fails (or with force_python) a
+    DATA, QUIT), as Postfix's smtp-source does without -d. That tool
+    comes from PostfixTools; when it cannot run (or with force_python) a
     Python loader with one thread per session speaks the same dialogue."""
 
     def __init__(self, force_python=False):
-        self.tmp = tempfile.mkdtemp(prefix='bench-loader-')
+        self.tools = None
         self.argv0 = None
         self.kind = 'python threads'
-        if not force_python:
-            self.why = self._fetch()
-            if self.argv0:
-                self.kind = 'smtp-source from ' + self.deb
-        else:
+        if force_python:
             self.why = 'asked for'
-
-    def _fetch(self):
-        deb = apt_download('postfix', self.tmp)
-        if not deb:
-            return 'apt-get download postfix failed'
-        root = os.path.join(self.tmp, 'x')
-        subprocess.run(['dpkg', '-x', deb, root], check=True)
-        prog = os.path.join(root, 'usr', 'sbin', 'smtp-source')
-        libdir = os.path.join(root, 'usr', 'lib', 'postfix')
-        self.env = {'PATH': '/usr/bin:/bin', 'LD_LIBRARY_PATH': libdir}
-        if not os.path.exists(prog):
-            return 'no smtp-source in ' + os.path.basename(deb)
-        r = subprocess.run(['ldd', prog], env=self.env, capture_output=True, text=True)
-        if 'not found' in r.stdout:
-            return 'smtp-source lacks libraries: ' + r.stdout
-        r = subprocess.run([prog], env=self.env, capture_output=True, text=True, timeout=10)
-        if 'usage' not in r.stderr:
-            return 'smtp-source does not run: ' + r.stderr
-        self.argv0 = prog
-        self.deb = os.path.basename(deb)
-        return None
+            return
+        self.tools = PostfixTools()
+        self.why = self.tools.check('smtp-source')
+        if not self.why:
+            self.argv0 = self.tools.path('smtp-source')
+            self.env = self.tools.env
+            self.kind = 'smtp-source from ' + self.tools.deb
 
     def start(self, port, sessions, n, sender, rcpt):
         if self.argv0:
@@ -427,7 +488,8 @@ class SmtpLoader:
         return _PythonRun(port, sessions, n, sender, rcpt)
 
     def close(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.tools:
+            self.tools.close()
 
 
 class _SmtpSourceRun:
@@ -657,6 +719,138 @@ class Sinks:
         os.close(self.stop_w)
 
 
+class SmtpSinks:
+    """One Postfix smtp-sink (from PostfixTools) per address in addrs,
+    all on one port, run as nobody, each with a backlog of 128 and up to
+    256 sessions at a time (its -m default). A sink accepts every command
+    at once; it appends each transaction whose "." it takes to a dump
+    file of its own (-D), written whole before its 250, in which an
+    X-Rcpt-Args line names each recipient; and it keeps running
+    counters of sessions, QUITs and messages on its output (-c), a file
+    of its own. recipients() counts X-Rcpt-Args lines as the dumps grow
+    (a message's own lines never start so here); verify() compares them
+    with what each sink should have had."""
+
+    BACKLOG = 128
+
+    def __init__(self, tools, addrs, port):
+        why = tools.check('smtp-sink')
+        if why:
+            raise SystemExit('smtp-sink is needed: ' + why)
+        self.addrs, self.port = list(addrs), port
+        self.procs = []
+        self.checked = 0
+        self.dir = tempfile.mkdtemp(prefix='bench-sinks-')
+        nobody = pwd.getpwnam('nobody')
+        os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
+        self.seen = [[0, 0] for _ in self.addrs]  # per sink: bytes read, recipients counted
+        try:
+            with open(os.path.join(self.dir, 'errors'), 'ab') as err:
+                for i, addr in enumerate(self.addrs):
+                    with open(self._path('counters', i), 'wb') as out:
+                        self.procs.append(subprocess.Popen(
+                            [tools.path('smtp-sink'), '-c', '-u', nobody.pw_name, '-h', 'sink.example',
+                             '-D', self._path('dump', i), '%s:%d' % (addr, port), str(self.BACKLOG)],
+                            env=tools.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err))
+            wait_until(lambda: self.listening() == len(self.addrs), 60,
+                       lambda: '%d of %d smtp-sinks to listen' % (self.listening(), len(self.addrs)),
+                       poll=0.1, check=self.check)
+        except BaseException:
+            self.close()
+            raise
+
+    def _path(self, kind, i):
+        return os.path.join(self.dir, '%s-%s' % (kind, self.addrs[i]))
+
+    def listening(self):
+        want = set(self.addrs)
+        return sum(1 for la, lp, _, _, st in tcp_sockets(self.port)
+                   if st == TCP_LISTEN and lp == self.port and la in want)
+
+    def check(self):
+        """Raise if a sink has died. Looks once a second at most: the
+        sinks may be thousands, and this is polled while the clock runs."""
+        if time.time() - self.checked < 1:
+            return
+        self.checked = time.time()
+        for i, p in enumerate(self.procs):
+            if p.poll() is not None:
+                with open(os.path.join(self.dir, 'errors'), 'rb') as f:
+                    said = f.read()[-2000:].decode(errors='replace')
+                raise SystemExit('the smtp-sink on %s exited %d: %s'
+                                 % (self.addrs[i], p.returncode, said))
+
+    def recipients(self):
+        """Recipients of every transaction the sinks have taken so far."""
+        for i, seen in enumerate(self.seen):
+            try:
+                with open(self._path('dump', i), 'rb') as f:
+                    f.seek(seen[0])
+                    data = f.read()
+            except FileNotFoundError:
+                continue
+            whole = data.rfind(b'\n') + 1  # complete lines only
+            seen[0] += whole
+            seen[1] += (b'\n' + data[:whole]).count(b'\nX-Rcpt-Args: ')
+        return sum(n for _, n in self.seen)
+
+    def settle(self, timeout=30):
+        """Wait until no session is open at any sink (the counters are
+        final then)."""
+        want = set(self.addrs)
+
+        def open_sessions():
+            return sum(1 for la, lp, _, _, st in tcp_sockets(self.port)
+                       if lp == self.port and la in want and st in TCP_SESSION)
+        wait_until(lambda: open_sessions() == 0, timeout,
+                   lambda: 'the sinks\' %d open sessions to end' % open_sessions())
+
+    def verify(self, expected):
+        """Compare each sink's dump with expected[address] (the addresses,
+        without <>, it should have had, each once, in any order). Returns
+        (recipients, messages, sessions, problems): the totals over the
+        sinks (messages from the dumps; sessions from the counters, final
+        after settle()) and a list of what did not match, empty when all
+        did."""
+        rcpts = msgs = sessions = 0
+        problems = []
+        for i, addr in enumerate(self.addrs):
+            got = []
+            try:
+                with open(self._path('dump', i), 'rb') as f:
+                    for line in f:
+                        if line.startswith(b'X-Rcpt-Args: '):  # <address> and any ESMTP options
+                            args = line[len(b'X-Rcpt-Args: '):].split() or [b'']
+                            got.append(args[0].strip(b'<>').decode(errors='replace'))
+                        elif line.startswith(b'X-Mail-Args: '):
+                            msgs += 1
+            except FileNotFoundError:
+                pass
+            rcpts += len(got)
+            if sorted(got) != sorted(expected[addr]):
+                problems.append('%s: %d recipients, %d expected%s'
+                                % (addr, len(got), len(expected[addr]),
+                                   '' if len(got) != len(expected[addr]) else ', not the same'))
+            with open(self._path('counters', i), 'rb') as f:
+                counters = f.read().split(b'\r')
+            last = [c for c in counters if c.startswith(b'sess=')]
+            if last:
+                sessions += int(last[-1].split()[0].split(b'=')[1])
+        return rcpts, msgs, sessions, problems
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- Postfix
 
 def postfix_present():
@@ -670,7 +864,9 @@ class Postfix:
     it is there already), configure with postconf, start(); purge()
     stops it and purges it and every package its installation added."""
 
-    MASTER_PID = '/var/spool/postfix/pid/master.pid'
+    SPOOL = '/var/spool/postfix'
+    MASTER_PID = SPOOL + '/pid/master.pid'
+    QUEUES = ('maildrop', 'incoming', 'active', 'deferred', 'hold')
 
     def __init__(self):
         self.env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
@@ -732,13 +928,41 @@ class Postfix:
             return None
         return pid if os.path.exists('/proc/%d' % pid) else None
 
-    def queue_empty(self):
-        r = subprocess.run(['postqueue', '-j'], capture_output=True, text=True)
-        return r.returncode == 0 and not r.stdout.strip()
+    def transport_map(self, routes):
+        """Route each domain in routes ({domain: 'smtp:[address]:port'})
+        through the transport map /etc/postfix/transport (hash:, made by
+        postmap; the purge removes /etc/postfix)."""
+        path = '/etc/postfix/transport'
+        with open(path, 'w') as f:
+            f.writelines('%s %s\n' % route for route in routes.items())
+        subprocess.run(['postmap', 'hash:' + path], check=True)
+        self.postconf('transport_maps = hash:' + path)
 
-    def purge(self):
-        if not self.added:
-            return  # install() never began: nothing of ours to remove
+    def settings(self, *names):
+        """{name: value} of main.cf parameters, defaults included, $names
+        expanded."""
+        r = subprocess.run(['postconf', '-x'] + list(names), capture_output=True, text=True,
+                           check=True)
+        return {name.strip(): value.strip()
+                for name, _, value in (line.partition('=') for line in r.stdout.splitlines())}
+
+    def queue_empty(self):
+        """No message in any queue postqueue lists (maildrop, incoming,
+        active, deferred, hold), read from the spool directly: no
+        process to start, so that it can be polled often."""
+        for q in self.QUEUES:
+            for _, _, files in os.walk(os.path.join(self.SPOOL, q)):
+                if files:
+                    return False
+        return True
+
+    def delete_queue(self):
+        """postsuper -d ALL: remove every queued message."""
+        subprocess.run(['postsuper', '-d', 'ALL'], check=False, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        """postfix stop, and wait for the master to go (KILL at 20 s)."""
         pid = self.master_pid()
         subprocess.run(['postfix', 'stop'], check=False, stderr=subprocess.DEVNULL)
         if pid:
@@ -750,7 +974,12 @@ class Postfix:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+    def purge(self):
+        if not self.added:
+            return  # install() never began: nothing of ours to remove
+        self.stop()
         subprocess.run(['apt-get', 'purge', '-y', '-qq'] + self.added, env=self.env,
                        stdout=subprocess.DEVNULL)
         self.added = []
-        shutil.rmtree('/var/spool/postfix', ignore_errors=True)
+        shutil.rmtree(self.SPOOL, ignore_errors=True)

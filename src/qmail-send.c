@@ -332,15 +332,71 @@ static void pq_insert(struct sched *q, time_t when, unsigned long long id)
   while (!sched_insert(q, when, id)) nomem();
 }
 
-/* The sender and birth time of message id (from info/S/N). */
+/* A message is pending from its preprocessing until it is committed or
+ * done: its todo/N stays, and what preprocessing makes of it (the info
+ * record and the channel records, D marks included) is kept in memory
+ * only. A crash meanwhile loses no mail: at its next start qmail-send
+ * preprocesses todo/N again and delivers to every recipient again (some
+ * twice, none never: qmail-1.03's promise). Most messages are done within
+ * milliseconds and never have files in info/, local/ or remote/, nor the
+ * syncs of them and of each checkpoint. A message with a recipient left
+ * for a later try, or still there PENDING_AGE seconds after
+ * preprocessing, or when qmail-send stops, is committed: its files are
+ * written and synced, then todo/N goes, as qmail-1.03 has it at once. A
+ * message whose records would take more than PENDING_BYTES is committed
+ * at its preprocessing. While PENDING_MAX messages are pending,
+ * preprocessing waits. */
+#define PENDING_MAX 100
+#define PENDING_AGE 2
+#define PENDING_BYTES 65536
+
+struct pending {
+  unsigned long long id;
+  time_t due;          /* commit it by then */
+  time_t birth;        /* its preprocessing (a committed message's is
+                          info/S/N's mtime) */
+  unsigned int made;   /* bit c: it has recipients in channel c */
+  unsigned int done;   /* bit c: ... and they are all done for good */
+  int wrote;           /* a commit that failed may have left files */
+  int ended;           /* "end msg" is logged */
+  str info;            /* what info/S/N would hold: F, the sender, NUL */
+  str chan[CHANNELS];  /* what local/S/N and remote/S/N would hold */
+};
+
+static struct pending pend[PENDING_MAX];
+static size_t npend;
+
+static struct pending *pending_of(unsigned long long id)
+{
+  for (size_t i = 0; i < npend; ++i)
+    if (pend[i].id == id) return &pend[i];
+  return 0;
+}
+
+static void pending_drop(struct pending *p)
+{
+  str_free(&p->info);
+  for (int c = 0; c < CHANNELS; ++c) str_free(&p->chan[c]);
+  *p = pend[--npend];
+}
+
+/* The sender and birth time of message id (from info/S/N, or from memory
+ * while the message is pending). */
 static int getinfo(unsigned long long id, str *sender, time_t *birth)
 {
   static str fn = STR_INIT;
+  struct pending *p = pending_of(id);
   char space[512];
   iobuf b;
   struct stat st;
   int fd, r;
 
+  if (p) {
+    /* the first F record, without its F and NUL */
+    while (!str_copy(sender, p->info.s + 1, strlen(p->info.s + 1))) nomem();
+    *birth = p->birth;
+    return 1;
+  }
   qname(&fn, "info", id, 1);
   fd = open_read(fn.s);
   if (fd == -1) return 0;
@@ -460,88 +516,98 @@ static int clean(const char *what, unsigned long long id)
 
 /* ------------------------------------------------------------ pending */
 
-/* A message is pending from its preprocessing until it is committed or
- * done: its todo/N stays, and its info/, local/ and remote/ files and
- * the checkpoints in them are written but not synced. A crash meanwhile
- * loses no mail: at its next start qmail-send preprocesses todo/N again,
- * which replaces those files, and delivers to every recipient again
- * (some twice, none never: qmail-1.03's promise). Most messages are done
- * within milliseconds and never pay for the syncs that preprocessing and
- * each checkpoint cost. A message with a recipient left for a later try,
- * or still there PENDING_AGE seconds after preprocessing, is committed:
- * its files are synced, then todo/N goes, as qmail-1.03 has it at once.
- * While PENDING_MAX messages are pending, preprocessing waits. */
-#define PENDING_MAX 100
-#define PENDING_AGE 2
-
-struct pending {
-  unsigned long long id;
-  time_t due;          /* commit it by then */
-  unsigned int made;   /* bit c: channel file c was created */
-  unsigned int done;   /* bit c: ... and all its recipients are done: the
-                          file stays, with its D's, until the settling */
-};
-
-static struct pending pend[PENDING_MAX];
-static size_t npend;
-
-static struct pending *pending_of(unsigned long long id)
+/* Write data to fn (replacing whatever is there), with mtime as its
+ * time of modification when that is not 0, then sync it and its
+ * directory dir: 1, or 0 with a warning logged. */
+static int write_synced(const char *fn, const char *dir, const str *data, time_t mtime)
 {
-  for (size_t i = 0; i < npend; ++i)
-    if (pend[i].id == id) return &pend[i];
-  return 0;
-}
+  struct timespec ts[2];
+  size_t pos = 0;
+  int fd;
 
-/* Sync file fn, if it is there, then its directory dir; 1 on success. */
-static int sync_entry(const char *fn, const char *dir)
-{
-  int fd = open_read(fn);
-  if (fd == -1 && errno != ENOENT) goto trouble;
-  if (fd != -1) {
-    int r = fsync(fd);
-    close(fd);
-    if (r == -1) goto trouble;
+  if (unlink(fn) == -1 && errno != ENOENT) goto trouble;
+  fd = open_excl(fn);
+  if (fd == -1) goto trouble;
+  while (pos < data->len) {
+    ssize_t w = io_write(fd, data->s + pos, data->len - pos);
+    if (w <= 0) break;
+    pos += (size_t)w;
   }
+  ts[0].tv_sec = ts[1].tv_sec = mtime;
+  ts[0].tv_nsec = ts[1].tv_nsec = 0;
+  if (pos < data->len || (mtime && futimens(fd, ts) == -1) || fsync(fd) == -1) {
+    close(fd);
+    goto trouble;
+  }
+  close(fd);
   if (fd_syncdir(dir) == 0) return 1;
   fn = dir;
 trouble:
-  log_line("warning: trouble fsyncing ", fn, (char *)0);
+  log_line("warning: trouble writing to ", fn, (char *)0);
   return 0;
 }
 
-/* Remove the channel files of pending message p that are done, and make
- * its files durable as they then are (present, or removed once the
- * message is done), then have todo/N removed: from then on p is an
- * ordinary queued message, or gone. 1 done; 0 not now (p stays pending
- * and is tried again after SLEEP_SYSFAIL). */
-static int pending_settle(struct pending *p)
+static void pass_to_file(unsigned long long id);
+
+/* Commit pending message p: its info file and the channel files it still
+ * needs written from memory and synced, each with its directory, then
+ * todo/N removed; a pass reading its records goes on in the file. 1
+ * done (p is gone); 0 not now (p stays pending, tried again after
+ * SLEEP_SYSFAIL). */
+static int pending_commit(struct pending *p)
 {
   static str fn = STR_INIT, dir = STR_INIT;
+  unsigned long long id = p->id;
 
-  for (int c = 0; c <= CHANNELS; ++c) {
+  for (int c = 0; c <= CHANNELS; ++c) { /* the channel files, then info */
     const char *d = c < CHANNELS ? chan_dir[c] : "info";
-    if (c < CHANNELS && !(p->made & 1u << c)) continue;
-    qname(&fn, d, p->id, 1);
-    qsubdir(&dir, d, p->id);
-    if (c < CHANNELS && p->done & 1u << c && unlink(fn.s) == -1 && errno != ENOENT) {
-      log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
+    if (c < CHANNELS && !(p->made & ~p->done & 1u << c)) continue;
+    qname(&fn, d, id, 1);
+    qsubdir(&dir, d, id);
+    p->wrote = 1;
+    /* info's mtime is the message's birth, as if written at preprocessing */
+    if (!write_synced(fn.s, dir.s, c < CHANNELS ? &p->chan[c] : &p->info,
+                      c < CHANNELS ? 0 : p->birth))
       goto later;
-    }
-    if (!sync_entry(fn.s, dir.s)) goto later;
   }
-  if (!clean("todo", p->id)) goto later;
-  *p = pend[--npend];
+  if (!clean("todo", id)) goto later;
+  pass_to_file(id);
+  pending_drop(p);
   return 1;
 later:
   p->due = recent + SLEEP_SYSFAIL;
   return 0;
 }
 
+/* Pending message p is done: the files a failed commit may have left go
+ * (synced), then todo/N. 1 done (p is gone), 0 not now. */
+static int pending_finish(struct pending *p)
+{
+  static str fn = STR_INIT, dir = STR_INIT;
+
+  for (int c = 0; p->wrote && c <= CHANNELS; ++c) {
+    const char *d = c < CHANNELS ? chan_dir[c] : "info";
+    qname(&fn, d, p->id, 1);
+    qsubdir(&dir, d, p->id);
+    if (unlink(fn.s) == -1 && errno != ENOENT) {
+      log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
+      return 0;
+    }
+    if (fd_syncdir(dir.s) == -1) {
+      log_line("warning: trouble fsyncing ", dir.s, (char *)0);
+      return 0;
+    }
+  }
+  if (!clean("todo", p->id)) return 0;
+  pending_drop(p);
+  return 1;
+}
+
 /* Commit every pending message that is due. */
 static void pending_do(void)
 {
   for (size_t i = 0; i < npend;)
-    if (pend[i].due > recent || !pending_settle(&pend[i])) ++i;
+    if (pend[i].due > recent || !pending_commit(&pend[i])) ++i;
 }
 
 /* ------------------------------------------------------------- bounces */
@@ -671,42 +737,39 @@ static void messdone(unsigned long long id)
   struct stat st;
   char n[NUM_ULL_DIGITS + 1];
 
+  n[num_fmt(n, id)] = 0;
+  if (p) {
+    /* nothing of it on disk but todo/N (and its bounce): that goes, and
+     * then mess/ */
+    if (p->made & ~p->done) return; /* still delivering */
+    if (!injectbounce(id)) goto fail;
+    if (!p->ended) log_line("end msg ", n, (char *)0);
+    p->ended = 1;
+    if (!pending_finish(p)) goto fail;
+    clean("foop", id);
+    return;
+  }
   for (int c = 0; c < CHANNELS; ++c) {
-    if (p) {
-      if (p->made & ~p->done & 1u << c) return; /* still delivering */
-      continue;
-    }
     qname(&fn, chan_dir[c], id, 1);
     if (stat(fn.s, &st) == 0) return; /* still delivering */
     if (errno != ENOENT) goto stat_failed;
   }
-  if (!p) {
-    qname(&fn, "todo", id, 0);
-    if (stat(fn.s, &st) == 0) return; /* being preprocessed again */
-    if (errno != ENOENT) goto stat_failed;
-  }
+  qname(&fn, "todo", id, 0);
+  if (stat(fn.s, &st) == 0) return; /* being preprocessed again */
+  if (errno != ENOENT) goto stat_failed;
   qname(&fn, "info", id, 1);
   if (stat(fn.s, &st) == -1) {
-    if (errno != ENOENT) goto stat_failed;
-    if (!p) return; /* already done */
-    /* pending: an earlier try got as far as removing info/ */
-  } else {
-    if (!injectbounce(id)) goto fail;
-    n[num_fmt(n, id)] = 0;
-    log_line("end msg ", n, (char *)0);
-    if (unlink(fn.s) == -1) {
-      log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
-      goto fail;
-    }
+    if (errno == ENOENT) return; /* already done */
+    goto stat_failed;
   }
-  /* info/ gone for good (a pending message: with its other files, and
-   * then its todo/ entry) before mess/ goes */
-  if (p) {
-    if (!pending_settle(p)) goto fail;
-  } else {
-    qsubdir(&dir, "info", id);
-    fd_syncdir(dir.s);
+  if (!injectbounce(id)) goto fail;
+  log_line("end msg ", n, (char *)0);
+  if (unlink(fn.s) == -1) {
+    log_line("warning: unable to unlink ", fn.s, "; will try again later", (char *)0);
+    goto fail;
   }
+  qsubdir(&dir, "info", id);
+  fd_syncdir(dir.s); /* info/ gone for good before mess/ goes */
   clean("foop", id);
   return;
 stat_failed:
@@ -766,8 +829,6 @@ static void job_close(size_t j)
   jo->used = 0;
   qname(&fn, chan_dir[jo->chan], jo->id, 1);
   if (jo->hiteof && !jo->numtodo && (p = pending_of(jo->id))) {
-    /* the file and its D's stay until the settling: a crash before then
-     * has todo/N preprocessed again, and the D's keep the recipients done */
     int other = CHANNELS - 1 - jo->chan;
     p->done |= 1u << jo->chan;
     if (!(p->made & ~p->done & 1u << other)) pq_insert(&pqdone, recent, jo->id);
@@ -792,13 +853,13 @@ static void job_close(size_t j)
   } else {
     /* The retry time lives on disk too, so a restart keeps to it. */
     struct timeval tv[2];
+    /* a message that stays needs its files on disk now */
+    if ((p = pending_of(jo->id))) pending_commit(p);
     tv[0].tv_sec = tv[1].tv_sec = when;
     tv[0].tv_usec = tv[1].tv_usec = 0;
     if (utimes(fn.s, tv) == -1)
       log_line("warning: unable to utime ", fn.s, "; message will be retried too soon", (char *)0);
   }
-  /* A message that stays needs its files on disk now. */
-  if ((p = pending_of(jo->id))) pending_settle(p);
   pq_insert(&pqchan[jo->chan], when, jo->id);
 }
 
@@ -947,8 +1008,8 @@ oom:
 
 /* The checkpoints of one request: the T of each recipient done for good
  * becomes D in its channel file, then one fsync makes them all durable.
- * A pending message's are not synced: a crash has it preprocessed again
- * anyway. */
+ * A pending message's are marked in memory: a crash has it preprocessed
+ * again anyway. */
 struct marks {
   int fd;              /* -1 until the first mark, -2 if it would not open */
   int count;           /* marks written */
@@ -957,7 +1018,12 @@ struct marks {
 static void mark_done(struct marks *mk, int c, unsigned long long id, off_t mpos)
 {
   static str fn = STR_INIT;
+  struct pending *p = pending_of(id);
 
+  if (p) {
+    if ((size_t)mpos < p->chan[c].len) p->chan[c].s[mpos] = 'D';
+    return;
+  }
   qname(&fn, chan_dir[c], id, 1);
   if (mk->fd == -1 && (mk->fd = open_write(fn.s)) == -1) mk->fd = -2;
   if (mk->fd >= 0) {
@@ -976,7 +1042,7 @@ static void marks_finish(struct marks *mk, int c, unsigned long long id)
   static str fn = STR_INIT;
 
   if (mk->fd < 0) return;
-  if (mk->count && !pending_of(id) && fsync(mk->fd) == -1) {
+  if (mk->count && fsync(mk->fd) == -1) {
     qname(&fn, chan_dir[c], id, 1);
     log_line("warning: trouble marking ", fn.s, "; message will be delivered twice!", (char *)0);
   }
@@ -1186,9 +1252,50 @@ static struct pass pass[CHANNELS];
 
 static void pass_end(int c)
 {
-  close(pass[c].fd);
+  if (pass[c].fd != -1) close(pass[c].fd);
   pass[c].active = 0;
   job_close(pass[c].job);
+}
+
+/* Message id has just been committed: a pass reading its records from
+ * memory reads the rest from the file now written, from where it is. */
+static void pass_to_file(unsigned long long id)
+{
+  static str fn = STR_INIT;
+
+  for (int c = 0; c < CHANNELS; ++c) {
+    struct pass *p = &pass[c];
+    if (!p->active || p->fd != -1 || jobs[p->job].id != id || !p->more) continue;
+    qname(&fn, chan_dir[c], id, 1);
+    p->fd = open_read(fn.s);
+    if (p->fd != -1 && lseek(p->fd, p->mpos, SEEK_SET) == p->mpos) {
+      io_init(&p->b, io_read, p->fd, p->space, sizeof p->space);
+      continue;
+    }
+    if (p->fd != -1) close(p->fd);
+    p->fd = -1;
+    /* the pass ends with its window: the rest waits for the next one */
+    log_line("warning: trouble reading ", fn.s, "; will try again later", (char *)0);
+    p->more = 0;
+  }
+}
+
+/* The next record of channel c's pass, into line: IO_LINE, IO_EOF, or an
+ * error. A pending message's records are read from memory. */
+static int pass_record(int c, str *line)
+{
+  struct pass *p = &pass[c];
+  const struct pending *pe;
+  const char *start, *nul;
+
+  line->len = 0;
+  if (p->fd != -1) return io_getline(&p->b, line, 0, REC_MAX);
+  pe = pending_of(jobs[p->job].id);
+  if (!pe || (size_t)p->mpos >= pe->chan[c].len) return IO_EOF;
+  start = pe->chan[c].s + p->mpos;
+  nul = memchr(start, 0, pe->chan[c].len - (size_t)p->mpos);
+  if (!nul) return IO_EOF;
+  return str_cat(line, start, (size_t)(nul - start) + 1) ? IO_LINE : IO_ERR;
 }
 
 /* Start a pass on channel c if a message is due; 1 if one is active. */
@@ -1205,8 +1312,9 @@ static int pass_open(int c)
   if (!sched_min(&pqchan[c], &it) || it.when > recent) return 0;
   sched_delmin(&pqchan[c]);
   qname(&fn, chan_dir[c], it.id, 1);
-  p->fd = open_read(fn.s);
-  if (p->fd != -1) {
+  /* a pending message's records are in memory */
+  p->fd = pending_of(it.id) ? -1 : open_read(fn.s);
+  if (p->fd != -1 || pending_of(it.id)) {
     p->job = job_open(it.id, c);
     jo = &jobs[p->job];
     if (getinfo(it.id, &jo->sender, &birth)) {
@@ -1219,12 +1327,12 @@ static int pass_open(int c)
       p->more = 1;
       p->wn = p->wnext = 0;
       p->mpos = 0;
-      io_init(&p->b, io_read, p->fd, p->space, sizeof p->space);
+      if (p->fd != -1) io_init(&p->b, io_read, p->fd, p->space, sizeof p->space);
       p->active = 1;
       return 1;
     }
     jo->used = 0;
-    close(p->fd);
+    if (p->fd != -1) close(p->fd);
   }
   log_line("warning: trouble opening ", fn.s, "; will try again later", (char *)0);
   pq_insert(&pqchan[c], recent + SLEEP_SYSFAIL, it.id);
@@ -1265,8 +1373,7 @@ static void pass_fill(int c)
   while (p->more && p->wn < cap && p->wbuf.len < WINDOW_BYTES) {
     int r;
 
-    line.len = 0;
-    r = io_getline(&p->b, &line, 0, REC_MAX);
+    r = pass_record(c, &line);
     if (r == IO_ERR || r == IO_TOOLONG) {
       qname(&fn, chan_dir[c], jo->id, 1);
       log_line("warning: trouble reading ", fn.s, "; will try again later", (char *)0);
@@ -1369,9 +1476,94 @@ static void trigger_drain(void)
   todo_wanted = 1;
 }
 
-/* The letter of recipient rw (as it goes into channel file c): D if the
- * next record of the old channel file (fdold[c], read through old[c]) is
- * D and this same address, else T; after a record that differs, the old
+/* What preprocessing makes of a message: its channel records and its
+ * info record, in memory while they fit in PENDING_BYTES (the message is
+ * then pending), else in files (and it is committed at once). */
+struct prep {
+  unsigned long long id;
+  int spilled;                   /* the records go to files */
+  size_t bytes;                  /* in memory */
+  str rec[CHANNELS + 1];         /* the channels', then info's */
+  int fd[CHANNELS + 1];
+  iobuf b[CHANNELS + 1];
+  char space[CHANNELS + 1][1024];
+};
+
+static const char *prep_dir(int k) { return k < CHANNELS ? chan_dir[k] : "info"; }
+
+static int prep_trouble(const struct prep *pr, int k, const char *what)
+{
+  static str fn = STR_INIT;
+  qname(&fn, prep_dir(k), pr->id, 1);
+  log_line("warning: ", what, fn.s, (char *)0);
+  return 0;
+}
+
+/* Create file k (todo_one removed any leftover of it). */
+static int prep_file(struct prep *pr, int k)
+{
+  static str fn = STR_INIT;
+  qname(&fn, prep_dir(k), pr->id, 1);
+  pr->fd[k] = open_excl(fn.s);
+  if (pr->fd[k] == -1) return prep_trouble(pr, k, "unable to create ");
+  io_init(&pr->b[k], io_write, pr->fd[k], pr->space[k], sizeof pr->space[k]);
+  return 1;
+}
+
+/* From memory to files: the records so far, and every one after them
+ * (info's file is made even when it has none). */
+static int prep_spill(struct prep *pr)
+{
+  pr->spilled = 1;
+  for (int k = 0; k <= CHANNELS; ++k) {
+    if (k < CHANNELS && !pr->rec[k].len) continue;
+    if (!prep_file(pr, k)) return 0;
+    if (pr->rec[k].len && io_put(&pr->b[k], pr->rec[k].s, pr->rec[k].len) == -1)
+      return prep_trouble(pr, k, "trouble writing to ");
+    str_free(&pr->rec[k]);
+  }
+  return 1;
+}
+
+/* Add n bytes at s to records k: 1, or 0 with a warning logged. */
+static int prep_put(struct prep *pr, int k, const char *s, size_t n)
+{
+  if (!pr->spilled) {
+    /* short of memory, the files will do */
+    if (pr->bytes + n <= PENDING_BYTES && str_cat(&pr->rec[k], s, n)) {
+      pr->bytes += n;
+      return 1;
+    }
+    if (!prep_spill(pr)) return 0;
+  }
+  if (pr->fd[k] == -1 && !prep_file(pr, k)) return 0;
+  if (io_put(&pr->b[k], s, n) == -1) return prep_trouble(pr, k, "trouble writing to ");
+  return 1;
+}
+
+/* The files of a message that did not fit in memory: flushed and
+ * synced, each with its directory, before todo/N goes. */
+static int prep_commit(struct prep *pr)
+{
+  static str dir = STR_INIT;
+  for (int k = 0; k <= CHANNELS; ++k) {
+    if (pr->fd[k] == -1) continue;
+    if (io_flush(&pr->b[k]) == -1) return prep_trouble(pr, k, "trouble writing to ");
+    if (fsync(pr->fd[k]) == -1) return prep_trouble(pr, k, "trouble fsyncing ");
+    close(pr->fd[k]);
+    pr->fd[k] = -1;
+    qsubdir(&dir, prep_dir(k), pr->id);
+    if (fd_syncdir(dir.s) == -1) {
+      log_line("warning: trouble fsyncing ", dir.s, (char *)0);
+      return 0;
+    }
+  }
+  return clean("todo", pr->id);
+}
+
+/* The letter of recipient rw (as it goes into channel c): D if the next
+ * record of the old channel file (fdold[c], read through old[c]) is D
+ * and this same address, else T; after a record that differs, the old
  * file says nothing more. */
 static const char *carried(int fdold[], iobuf old[], int c, str *prev, const str *rw)
 {
@@ -1385,25 +1577,32 @@ static const char *carried(int fdold[], iobuf old[], int c, str *prev, const str
   return "T";
 }
 
-/* Preprocess todo/N: info/, local/ and remote/ from the envelope. */
+/* Preprocess todo/N: the info record and the channel records from the
+ * envelope, kept in memory (pending) or written to info/, local/ and
+ * remote/ (committed). */
 static void todo_one(unsigned long long id)
 {
   static str fn = STR_INIT, line = STR_INIT, rw = STR_INIT, prev = STR_INIT;
-  char inspace[IO_INSIZE], infospace[512], chanspace[CHANNELS][1024], oldspace[CHANNELS][1024];
-  iobuf in, info, chan[CHANNELS], old[CHANNELS];
-  int fd, fdinfo = -1, fdchan[CHANNELS], made[CHANNELS], fdold[CHANNELS];
+  static struct prep pr;
+  char inspace[IO_INSIZE], oldspace[CHANNELS][1024];
+  iobuf in, old[CHANNELS];
+  int fd, fdold[CHANNELS], made[CHANNELS];
   unsigned long long uid = 0, pid = 0;
   char n[NUM_ULL_DIGITS + 1];
   struct stat st;
-  int c;
+  int c, k;
 
   if (pending_of(id)) return; /* preprocessed already, todo/N kept */
-  for (c = 0; c < CHANNELS; ++c) fdchan[c] = fdold[c] = -1, made[c] = 0;
+  pr.id = id;
+  pr.spilled = 0;
+  pr.bytes = 0;
+  for (k = 0; k <= CHANNELS; ++k) pr.rec[k].len = 0, pr.fd[k] = -1;
+  for (c = 0; c < CHANNELS; ++c) fdold[c] = -1;
   n[num_fmt(n, id)] = 0;
   qname(&fn, "todo", id, 0);
   fd = open_read(fn.s);
   if (fd == -1) {
-    /* gone: a pending message settled since the scan listed it */
+    /* gone: a pending message done since the scan listed it */
     if (errno != ENOENT) log_line("warning: unable to open ", fn.s, (char *)0);
     return;
   }
@@ -1412,30 +1611,33 @@ static void todo_one(unsigned long long id)
     log_line("warning: unable to stat ", fn.s, (char *)0);
     goto fail;
   }
-  /* Channel files an earlier run left (it was stopped while the message
-   * was pending) are read as the new ones are written: a recipient that
-   * has the same record there, in the same place, keeps its D. A D is
-   * written only once its delivery is over (a failure's bounce paragraph
-   * synced before), and anything else there, or nothing, gives T: it is
-   * delivered again. Their names go, and with them info's. */
-  for (c = 0; c <= CHANNELS; ++c) { /* the channel files, then info */
-    qname(&fn, c < CHANNELS ? chan_dir[c] : "info", id, 1);
-    if (c < CHANNELS && (fdold[c] = open_read(fn.s)) != -1)
-      io_init(&old[c], io_read, fdold[c], oldspace[c], sizeof oldspace[c]);
+  /* Files an earlier run left (it stopped while committing the message,
+   * or before the todo/N of one committed at once was removed) are
+   * replaced, and their channel records read as the new ones are made: a
+   * recipient with the same record there, in the same place, keeps its
+   * D. A D is written only once its delivery is over (a failure's bounce
+   * paragraph synced before); anything else there, or nothing, gives T:
+   * it is delivered again. */
+  for (k = 0; k <= CHANNELS; ++k) { /* the channel files, then info */
+    qname(&fn, prep_dir(k), id, 1);
+    if (k < CHANNELS && (fdold[k] = open_read(fn.s)) != -1)
+      io_init(&old[k], io_read, fdold[k], oldspace[k], sizeof oldspace[k]);
     if (unlink(fn.s) == -1 && errno != ENOENT) {
       log_line("warning: unable to unlink ", fn.s, (char *)0);
       goto fail;
     }
   }
-  fdinfo = open_excl(fn.s);
-  if (fdinfo == -1) {
-    log_line("warning: unable to create ", fn.s, (char *)0);
+  /* With no channel file left every recipient is tried again, and a
+   * failure's paragraph comes back with it: a bounce left from a run that
+   * stopped while the message was pending goes. */
+  qname(&fn, "bounce", id, 0);
+  if (fdold[0] == -1 && fdold[1] == -1 && unlink(fn.s) == -1 && errno != ENOENT) {
+    log_line("warning: unable to unlink ", fn.s, (char *)0);
     goto fail;
   }
   log_line("new msg ", n, (char *)0);
 
   io_init(&in, io_read, fd, inspace, sizeof inspace);
-  io_init(&info, io_write, fdinfo, infospace, sizeof infospace);
   for (;;) {
     int r;
     line.len = 0;
@@ -1454,11 +1656,7 @@ static void todo_one(unsigned long long id)
       num_scan(line.s + 1, line.len - 1, &pid);
       break;
     case 'F':
-      if (io_put(&info, line.s, line.len) == -1) {
-        qname(&fn, "info", id, 1);
-        log_line("warning: trouble writing to ", fn.s, (char *)0);
-        goto fail;
-      }
+      if (!prep_put(&pr, CHANNELS, line.s, line.len)) goto fail;
       log_put("info msg ");
       log_put(n);
       log_put(": bytes ");
@@ -1488,21 +1686,9 @@ static void todo_one(unsigned long long id)
         log_line("warning: trouble reading ", fn.s, (char *)0);
         goto fail;
       }
-      qname(&fn, chan_dir[c], id, 1);
-      if (fdchan[c] == -1) {
-        fdchan[c] = open_excl(fn.s);
-        if (fdchan[c] == -1) {
-          log_line("warning: unable to create ", fn.s, (char *)0);
-          goto fail;
-        }
-        io_init(&chan[c], io_write, fdchan[c], chanspace[c], sizeof chanspace[c]);
-        made[c] = 1;
-      }
-      if (io_put(&chan[c], carried(fdold, old, c, &prev, &rw), 1) == -1 ||
-          io_put(&chan[c], rw.s, rw.len + 1) == -1) {
-        log_line("warning: trouble writing to ", fn.s, (char *)0);
+      if (!prep_put(&pr, c, carried(fdold, old, c, &prev, &rw), 1) ||
+          !prep_put(&pr, c, rw.s, rw.len + 1))
         goto fail;
-      }
       break;
     default:
       qname(&fn, "todo", id, 0);
@@ -1512,27 +1698,29 @@ static void todo_one(unsigned long long id)
   }
   close(fd);
   fd = -1;
-  for (c = 0; c < CHANNELS; ++c)
+  for (c = 0; c < CHANNELS; ++c) {
     if (fdold[c] != -1) close(fdold[c]), fdold[c] = -1;
-
-  /* Written, not synced: the message is pending (see pending_settle). */
-  for (c = 0; c <= CHANNELS; ++c) {
-    iobuf *b = c < CHANNELS ? &chan[c] : &info;
-    int *f = c < CHANNELS ? &fdchan[c] : &fdinfo;
-    if (*f == -1) continue;
-    if (io_flush(b) == -1) {
-      qname(&fn, c < CHANNELS ? chan_dir[c] : "info", id, 1);
-      log_line("warning: trouble writing to ", fn.s, (char *)0);
-      goto fail;
-    }
-    close(*f);
-    *f = -1;
+    made[c] = pr.spilled ? pr.fd[c] != -1 : pr.rec[c].len > 0;
   }
-  pend[npend].id = id;
-  pend[npend].due = recent + PENDING_AGE;
-  pend[npend].made = (made[0] ? 1u : 0) | (made[1] ? 2u : 0);
-  pend[npend].done = 0;
-  ++npend;
+
+  if (pr.spilled) {
+    if (!prep_commit(&pr)) goto fail;
+  } else {
+    struct pending *p = &pend[npend++]; /* todo_do saw to the room */
+    p->id = id;
+    p->due = recent + PENDING_AGE;
+    p->birth = recent;
+    p->made = (made[0] ? 1u : 0) | (made[1] ? 2u : 0);
+    p->done = 0;
+    p->wrote = p->ended = 0;
+    /* the records move into it; no F record reads as an empty sender,
+     * as an empty info file does */
+    p->info = pr.rec[CHANNELS];
+    for (c = 0; c < CHANNELS; ++c) p->chan[c] = pr.rec[c];
+    for (k = 0; k <= CHANNELS; ++k) pr.rec[k] = (str)STR_INIT;
+    if (!p->info.len)
+      while (!str_copy(&p->info, "F", 2)) nomem();
+  }
 
   for (c = 0; c < CHANNELS; ++c)
     if (made[c]) pq_insert(&pqchan[c], recent, id);
@@ -1540,11 +1728,12 @@ static void todo_one(unsigned long long id)
   return;
 fail:
   if (fd != -1) close(fd);
-  if (fdinfo != -1) close(fdinfo);
-  for (c = 0; c < CHANNELS; ++c) {
-    if (fdchan[c] != -1) close(fdchan[c]);
-    if (fdold[c] != -1) close(fdold[c]);
+  for (k = 0; k <= CHANNELS; ++k) {
+    if (pr.fd[k] != -1) close(pr.fd[k]);
+    str_free(&pr.rec[k]);
   }
+  for (c = 0; c < CHANNELS; ++c)
+    if (fdold[c] != -1) close(fdold[c]);
 }
 
 static void todo_do(void)
@@ -1618,7 +1807,9 @@ static void pass_do(void)
     sched_delmin(&pqfail);
     pqadd(it.id);
   }
-  if (sched_min(&pqdone, &it) && it.when <= recent) {
+  /* every message that is done, at once: until then a crash would have
+   * a pending one delivered again */
+  while (sched_min(&pqdone, &it) && it.when <= recent) {
     sched_delmin(&pqdone);
     messdone(it.id);
   }
@@ -1788,7 +1979,7 @@ int main(void)
   }
   /* What is pending gets committed, so that a restart sends nothing twice. */
   for (size_t i = 0; i < npend;)
-    if (!pending_settle(&pend[i])) ++i;
+    if (!pending_commit(&pend[i])) ++i;
   pqfinish();
   log_line("status: exiting", (char *)0);
   _exit(0);

@@ -95,6 +95,7 @@ class BatchPipes(SendBase):
                          (5, r'failure: 1.2.3.4_does_not_like_recipient./'
                              r'Remote_host_said:_550_no/')])
         self.assertEqual(s.lines[-1], 'status: local 0/10 remote 2/20')
+        s.committed(n)  # pending until then: its records only in memory
         self.assertEqual(read_file(qpath('remote', n)),
                          b'Ta@one.test\0Db@two.test\0Tc@ONE.test\0Dd@two.test\0Te@One.Test\0'
                          b'Tf@xone.test\0')
@@ -139,6 +140,8 @@ class BatchPipes(SendBase):
         s.remote(slot2, *reports, b'DDTXT\n')
         self.results(s, [(5, r'deferral: STXT/DTXT/'), (6, r'failure: HTXT/DTXT/'),
                          (7, r'failure: DTXT/'), (8, r'failure: DTXT/')])
+        s.committed(n1, 1.0)  # each has a deferred recipient: committed at once
+        s.committed(n2, 1.0)
         self.assertEqual(read_file(qpath('remote', n1)),
                          b'Tr0@far.test\0Dr1@far.test\0Tr2@far.test\0Tr3@far.test\0')
         self.assertEqual(read_file(qpath('remote', n2)),
@@ -169,6 +172,7 @@ class BatchPipes(SendBase):
         s.remote(s.rreq.get('the first try')[0], b'Ztemporary trouble\n')
         s.expect(r'delivery 3: deferral: temporary_trouble/')
         s.next_line()
+        s.committed(n, 1.0)
         # make it old, then retry now: one last try, a deferral bounces
         old = time.time() - 2000
         os.utime(qpath('info', n), (old, old))

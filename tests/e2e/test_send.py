@@ -276,12 +276,15 @@ class Send:
     # ---- messages
     def new_message(self, qp):
         """The number of the message qmail-queue qp queued, once it is
-        preprocessed: info/N is written last, after its channel files."""
+        preprocessed (pending: in memory, its todo/ entry kept)."""
         m = self.expect(r'info msg (\d+): bytes (\d+) from <(.*)> qp %d uid (\d+)' % qp)
-        n = int(m.group(1))
-        wait_for(lambda: os.path.exists(qpath('info', n)) and os.path.getsize(qpath('info', n)),
-                 'info/%d written' % n)
-        return n
+        return int(m.group(1))
+
+    def committed(self, n, timeout=DEADLINE):
+        """Wait until message n is committed: its files written and synced,
+        then its todo/ entry cleaned (at once after a deferral, else two
+        seconds after preprocessing)."""
+        wait_for(lambda: 'todo/%d' % n in self.cleaned, 'message %d committed' % n, timeout)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -427,13 +430,12 @@ class SendPipes(SendBase):
         m = s.expect_next(r'info msg %d: bytes (\d+) from <joe@far.test> qp %d uid 0' % (n, qp))
         self.assertEqual(int(m.group(1)), len(mess))
         r1 = s.lreq.get('first request')
-        self.assertEqual(read_file(qpath('info', n)), b'Fjoe@far.test\0')
-        self.assertEqual(read_file(qpath('local', n)), b'Talice@example.org\0TBob@EXAMPLE.ORG\0')
-        self.assertFalse(os.path.exists(qpath('remote', n)))
-        # pending: todo/N stays until the message is done or committed
+        # pending: preprocessed in memory, todo/N kept until the message
+        # is done or committed
+        for d in ('info', 'local', 'remote'):
+            self.assertFalse(os.path.exists(qpath(d, n)), d)
         self.assertEqual(s.cleaned, [])
         self.assertTrue(os.path.exists(qpath('todo', n, False)))
-        self.assertEqual(mode_bits(qpath('info', n)), 0o600)
 
         r2 = s.lreq.get('second request')
         self.assertEqual(r1, (0, n, b'joe@far.test', [b'alice@example.org']))
@@ -445,9 +447,14 @@ class SendPipes(SendBase):
         s.local(1, b'Kdid 0+0+1\n')
         s.expect_next(r'delivery 2: success: did_0\+0\+1/')
         self.assertEqual(s.next_line(), 'status: local 1/10 remote 0/20')
-        # the checkpoint: the second recipient's T is now D (not synced:
-        # the message is pending)
+        # two seconds on it is committed: written as preprocessing and the
+        # checkpoint (the second recipient's T is now D) left it
+        s.committed(n)
+        self.assertEqual(read_file(qpath('info', n)), b'Fjoe@far.test\0')
+        self.assertEqual(mode_bits(qpath('info', n)), 0o600)
         self.assertEqual(read_file(qpath('local', n)), b'Talice@example.org\0DBob@EXAMPLE.ORG\0')
+        self.assertFalse(os.path.exists(qpath('remote', n)))
+        self.assertFalse(os.path.exists(qpath('todo', n, False)))
 
         s.local(0, b'Kdone with spaces %here\tand\x01more\xff\nsecond line\n')
         s.expect_next(r'delivery 1: success: done_with_spaces__here_and_more_/second_line/')
@@ -466,6 +473,7 @@ class SendPipes(SendBase):
                     [b'info@virt.test', b'u%far.test@example.org', b'nohost', b'x@far.test',
                      b'Y@Local.Test'])
         n = s.new_message(qp)
+        s.committed(n)  # its files, for a look at the records
         self.assertEqual(read_file(qpath('local', n)),
                          b'Tjoe-v-info@virt.test\0Tnohost@local.test\0TY@Local.Test\0')
         self.assertEqual(read_file(qpath('remote', n)), b'Tu@far.test\0Tx@far.test\0')
@@ -483,6 +491,7 @@ class SendPipes(SendBase):
         self.assertEqual(sender, b'')
         s.local(slot, b'ZUnable to chdir to maildir. (#4.2.1)\n')
         s.expect(r'delivery 1: deferral: Unable_to_chdir_to_maildir._\(#4.2.1\)/')
+        s.committed(n, 1.0)  # at the deferral
         t1 = int(time.time())
         birth = int(os.stat(qpath('info', n)).st_mtime)
         wait_for(lambda: os.stat(qpath('local', n)).st_mtime > t1 + 10, 'the retry time')
@@ -509,9 +518,12 @@ class SendPipes(SendBase):
         s.local(a[0], b'DSorry, no mailbox here by that name. (#5.1.1)\n')
         s.expect(r'delivery 1: failure: Sorry,_no_mailbox_here_by_that_name._\(#5.1.1\)/')
         s.expect(r'status: local 1/10 remote 0/20')  # after the checkpoint
-        self.assertEqual(read_file(qpath('local', n)), b'Dalice@example.org\0Tbob@example.org\0')
+        # the paragraph is on disk at once; the message, pending until
+        # committed, then shows the checkpoint
         self.assertEqual(read_file(os.path.join(Q.queue, 'bounce', str(n))),
                          b'<alice@example.org>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n')
+        s.committed(n)
+        self.assertEqual(read_file(qpath('local', n)), b'Dalice@example.org\0Tbob@example.org\0')
         s.local(b[0], b'DThis address no longer accepts mail.\n\nReally.')
         s.expect(r'delivery 2: failure: This_address_no_longer_accepts_mail.//Really.')
         m = s.expect(r'bounce msg %d qp (\d+)' % n)
@@ -524,7 +536,6 @@ class SendPipes(SendBase):
         # the bounce goes to the sender, remotely, from <>
         slot, m2, sender, rcpts = s.rreq.get('the bounce')
         self.assertEqual((m2, sender, rcpts), (bn, b'', [b'joe@far.test']))
-        self.assertEqual(read_file(qpath('info', bn)), b'F\0')
         bounce = read_file(qpath('mess', bn))
         head = re.match(rb'Received: \(qmail %d invoked for bounce\); (\d+ \w\w\w \d{4} '
                         rb'\d\d:\d\d:\d\d -0000)\nDate: (\d+ \w\w\w \d{4} \d\d:\d\d:\d\d -0000)\n'
@@ -563,7 +574,6 @@ class SendPipes(SendBase):
         s.local(slot, b'DNo such user.\n')
         bqp = int(s.expect(r'bounce msg %d qp (\d+)' % n).group(1))
         bn = s.new_message(bqp)
-        self.assertEqual(read_file(qpath('info', bn)), b'F#@[]\0')
         slot, m, sender, rcpts = s.lreq.get('the double bounce')
         self.assertEqual((m, sender, rcpts), (bn, b'#@[]', [b'postmaster@example.org']))
         bounce = read_file(qpath('mess', bn))
@@ -638,6 +648,7 @@ class SendPipes(SendBase):
         slot = s.lreq.get('first try')[0]
         s.local(slot, b'Ztemporary trouble\n')
         s.expect(r'delivery 1: deferral: temporary_trouble/')
+        s.committed(n, 1.0)
         # make it old, then retry now: one last try, and a deferral bounces
         old = time.time() - 2000
         os.utime(qpath('info', n), (old, old))
@@ -666,6 +677,7 @@ class SendPipes(SendBase):
         self.assertEqual((r[0], r[3]), (0, [b'two@example.org']))
         s.local(0, b'')  # an empty report is mangled too
         s.expect(r'delivery 2: report mangled, will defer')
+        s.committed(n, 1.0)  # deferred: committed at once
         self.assertEqual(read_file(qpath('local', n)), b'Tone@example.org\0Ttwo@example.org\0')
         s.finish()
 
@@ -692,6 +704,7 @@ class SendPipes(SendBase):
         for i, (_, reports, text) in enumerate(answers):
             s.remote(i, *reports)
             s.expect(r'delivery %d: %s' % (i + 1, text))
+        s.committed(n, 1.0)  # deferred recipients: committed at once
         self.assertEqual(read_file(qpath('remote', n)),
                          b'Dr@far.test\0Dh@far.test\0Ts@far.test\0Tk@far.test\0Tz@far.test\0'
                          b'Ttwo@far.test\0')
@@ -771,8 +784,9 @@ class SendPipes(SendBase):
         s.finish()
 
     def test_pending_after_a_crash(self):
-        """Killed while a message is pending: the next qmail-send
-        preprocesses todo/N again; what its files say is done stays done."""
+        """Killed while a message is pending (in memory only): the next
+        qmail-send preprocesses todo/N again, tries every recipient again
+        and starts its bounce over."""
         s = self.start()
         n = s.new_message(inject(b'x\n', b'a@far.test',
                                  [b'one@example.org', b'gone@example.org', b'three@example.org']))
@@ -791,13 +805,17 @@ class SendPipes(SendBase):
         self.assertEqual(s.cleaned, [])
         s = self.start()
         s.expect(r'new msg %d' % n)
-        slot, m, _, rcpts = s.lreq.get('again')
-        self.assertEqual((m, rcpts), (n, [b'three@example.org']))
-        s.lreq.none_within(0.3)
-        self.assertEqual(read_file(qpath('local', n)),
-                         b'Done@example.org\0Dgone@example.org\0Tthree@example.org\0')
-        self.assertEqual(read_file(bounce), b'<gone@example.org>:\nNo.\n\n')
-        s.local(slot, b'Kok\n')
+        slots = {}
+        for _ in range(3):
+            r = s.lreq.get('again')
+            slots[r[3][0]] = r[0]
+        self.assertEqual(sorted(slots),
+                         [b'gone@example.org', b'one@example.org', b'three@example.org'])
+        self.assertFalse(os.path.exists(bounce))
+        s.local(slots[b'gone@example.org'], b'DNo.\n')
+        s.expect(r'delivery \d+: failure: No./')
+        s.local(slots[b'one@example.org'], b'Kok\n')
+        s.local(slots[b'three@example.org'], b'Kok\n')
         s.expect(r'bounce msg %d qp \d+' % n)
         s.expect(r'end msg %d' % n)
 
@@ -821,6 +839,7 @@ class SendPipes(SendBase):
         got = sorted(s.lreq.get('request')[3][0] for _ in range(3))
         # three differs: from there on nothing is carried over
         self.assertEqual(got, [b'four@example.org', b'three@example.org', b'two@example.org'])
+        s.committed(n)
         self.assertEqual(read_file(qpath('local', n)),
                          b'Done@example.org\0Ttwo@example.org\0Tthree@example.org\0'
                          b'Tfour@example.org\0')
@@ -863,8 +882,9 @@ class SendPipes(SendBase):
         return synced
 
     def test_syncs_of_a_message_done_at_once(self):
-        """Done while pending: no file is synced, only the directories
-        that held its info/ and local/ files; committed: the files too."""
+        """Done while pending: nothing written, nothing synced; committed
+        at a deferral: the files written from memory, each synced with its
+        directory."""
         if not shutil.which('strace'):
             self.fail('strace is not installed')
         trace = os.path.join(Q.root, 'send.strace')
@@ -883,9 +903,8 @@ class SendPipes(SendBase):
             os.kill(int(f.read().split()[0]), signal.SIGTERM)
         s.expect('status: exiting')
         self.assertEqual(s.proc.wait(timeout=DEADLINE), 0)
-        sn, sm = split_of(n), split_of(m)
+        sm = split_of(m)
         self.assertEqual(self.fsynced(trace), [
-            'local/%d' % sn, 'info/%d' % sn,
             'local/%d/%d' % (sm, m), 'local/%d' % sm, 'info/%d/%d' % (sm, m), 'info/%d' % sm])
 
     def test_hup_rereads_controls(self):

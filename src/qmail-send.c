@@ -1740,7 +1740,7 @@ static void todo_do(void)
 {
   unsigned long long id;
 
-  if (exitasap || npend == PENDING_MAX) return; /* see pending_settle */
+  if (exitasap || npend == PENDING_MAX) return; /* preprocessing waits, see "pending" */
   if (!todo_scanning) {
     if (!todo_wanted && recent < nexttodorun) return;
     todo_wanted = 0;

@@ -3,7 +3,10 @@
  * files get the owners, groups and modes of hier.c; programs are replaced
  * atomically (copy to a temporary name, fsync, rename). The queue's
  * contents, lock/tcpto, lock/sendmutex, control/ and users/ are kept:
- * running it again on an installed tree is safe.
+ * running it again on an installed tree is safe. What `make check` would
+ * refuse is repaired where no queued mail is at stake: a missing
+ * directory is made, a wrong owner or mode set right, a trigger that is
+ * not a named pipe and a lock file of the wrong size or type replaced.
  * Usage: install [builddir]   (default: build) */
 #include <errno.h>
 #include <stdio.h>
@@ -64,22 +67,32 @@ static void copy_file(const char *fn, const struct hier_entry *e)
   str_free(&tmp);
 }
 
+/* A file of e->size zero bytes. One already there of that size is kept
+ * (lock/tcpto holds qmail-remote's memory of hosts that are down); one of
+ * another size or type could never be read, so a new one replaces it,
+ * written under a temporary name and renamed over it. */
 static void make_zero_file(const char *fn, const struct hier_entry *e)
 {
   static const char zeros[1024];
   unsigned long left = e->size;
-  int fd = open_excl(fn);
+  str tmp = STR_INIT;
+  struct stat st;
+  int fd;
 
-  if (fd == -1) {
-    if (errno == EEXIST) return; /* keep what is there (e.g. tcpto's memory) */
-    err_die_sys(111, FATAL, "unable to create ", fn, (char *)0);
-  }
+  if (lstat(fn, &st) == 0 && S_ISREG(st.st_mode) && (unsigned long)st.st_size == e->size) return;
+  if (!str_cats(&tmp, fn) || !str_cats(&tmp, ".install-tmp"))
+    err_die(111, FATAL, "out of memory", (char *)0);
+  unlink(tmp.s);
+  fd = open_excl(tmp.s);
+  if (fd == -1) err_die_sys(111, FATAL, "unable to create ", tmp.s, (char *)0);
   while (left) {
     size_t n = left < sizeof zeros ? left : sizeof zeros;
-    if (io_write(fd, (void *)zeros, n) != (ssize_t)n) err_die_sys(111, FATAL, "unable to write ", fn, (char *)0);
+    if (io_write(fd, (void *)zeros, n) != (ssize_t)n) err_die_sys(111, FATAL, "unable to write ", tmp.s, (char *)0);
     left -= n;
   }
-  if (fsync(fd) == -1 || close(fd) == -1) err_die_sys(111, FATAL, "unable to write ", fn, (char *)0);
+  if (fsync(fd) == -1 || close(fd) == -1) err_die_sys(111, FATAL, "unable to write ", tmp.s, (char *)0);
+  if (rename(tmp.s, fn) == -1) err_die_sys(111, FATAL, "unable to rename ", tmp.s, (char *)0);
+  str_free(&tmp);
 }
 
 static void make_fifo(const char *fn)

@@ -480,6 +480,15 @@ static void finish_header(void)
                 seen[HEADER_R_DATE] || seen[HEADER_R_MESSAGEID];
   prefix = flag_resent ? "Resent-" : "";
 
+  /* -n shows the envelope sender first, as delivery would put it */
+  if (!flag_queue) {
+    if (!sender_set) make_sender();
+    if (!str_copys(&field, "Return-Path: <") || !token822_quote_addr(&field, sender.s) ||
+        !str_cats(&field, ">\n"))
+      die_nomem();
+    putstr(&field);
+  }
+
   if (!seen[flag_resent ? HEADER_R_DATE : HEADER_DATE]) put_date(prefix);
   if (!seen[flag_resent ? HEADER_R_MESSAGEID : HEADER_MESSAGEID]) put_messageid(prefix);
   if (!seen[flag_resent ? HEADER_R_FROM : HEADER_FROM]) {

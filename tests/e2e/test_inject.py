@@ -71,14 +71,20 @@ class Inject(unittest.TestCase):
             out = out[:m.start()] + m.group(1) + b'Message-ID: <ID>\n' + out[m.end():]
         return out
 
-    def printed(self, message, args=(), env=None, idhost=b'id.example.org'):
-        """The message as -n prints it, stamps replaced."""
+    def printed(self, message, args=(), env=None, idhost=b'id.example.org', returnpath=None):
+        """The message as -n prints it, stamps replaced, after its first
+        line: the envelope sender as a Return-Path field, which must be
+        there (and, given returnpath, name exactly that)."""
         # time() in C may read a coarse clock a little behind Python's
         before = int(time.time()) - 1
         r = self.run_inject(message, ['-n'] + list(args), env)
         after = int(time.time())
         self.assertEqual((r.returncode, r.stderr), (0, b''))
-        return self.unstamp(r.stdout, before, after, idhost)
+        rp, _, out = r.stdout.partition(b'\n')
+        self.assertRegex(rp, rb'^Return-Path: <.*>$')
+        if returnpath is not None:
+            self.assertEqual(rp, b'Return-Path: <' + returnpath + b'>')
+        return self.unstamp(out, before, after, idhost)
 
     def queued(self, message, args=(), env=None):
         """Inject for real; return (envelope records, message bytes)."""
@@ -97,6 +103,33 @@ class Inject(unittest.TestCase):
 
 
 class Printing(Inject):
+    def test_return_path_first(self):
+        """-n begins with the envelope sender qmail-inject would queue,
+        however it was set, quoted as in a delivered message."""
+        msg = b'Subject: e\n\nbody\n'
+        env = {'QMAILSUSER': 'suser', 'QMAILSHOST': 'shost.example'}
+        self.assertEqual(self.printed(msg, ['x@y.example'], env, returnpath=b'suser@shost.example'),
+                         b'Date: DATE\nMessage-ID: <ID>\nFrom: djb@silverton.berkeley.edu\n'
+                         b'Cc: recipient list not shown: ;\nSubject: e\n\nbody\n')
+        # the defaults: the user and host of the From field's defaults
+        self.printed(msg, ['x@y.example'], returnpath=b'djb@silverton.berkeley.edu')
+        self.printed(msg, ['x@y.example'], {'QMAILSUSER': 'su'},
+                     returnpath=b'su@silverton.berkeley.edu')
+        # -f, even empty
+        self.printed(msg, ['-f', 'f@f.example', 'x@y.example'], env, returnpath=b'f@f.example')
+        self.printed(msg, ['-f', '', 'x@y.example'], env, returnpath=b'')
+        # a Return-Path field in the message (taken out of the header)
+        out = self.printed(b'Return-Path: <rp@r.example>\n' + msg, ['x@y.example'], env,
+                           returnpath=b'rp@r.example')
+        self.assertNotIn(b'Return-Path', out)
+        self.printed(b'Return-Path: <>\n' + msg, ['x@y.example'], env, returnpath=b'')
+        # an unusual local part is quoted; the host never is
+        self.printed(msg, ['-f', 'we ird@x.example', 'x@y.example'], returnpath=b'"we ird"@x.example')
+        self.printed(msg, ['-f', 'a"b@x.example', 'x@y.example'], returnpath=b'"a\\"b"@x.example')
+        self.printed(msg, ['x@y.example'], {'QMAILSUSER': 'a b'},
+                     returnpath=b'"a b"@silverton.berkeley.edu')
+        self.printed(msg, ['-f', '#@[]', 'x@y.example'], returnpath=b'#@[]')
+
     def test_header_completed(self):
         out = self.printed(b'To: djb, fred@silverton, eric@mammoth.cs+\nSubject: Go, Bears!\n\n'
                            b'I\'ve got money on this one.\n', env={'NAME': 'D. J. Bernstein'})

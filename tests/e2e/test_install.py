@@ -97,6 +97,32 @@ class CheckAndRepair(unittest.TestCase):
         self.assertEqual(make('setup', 'check').returncode, 0)
         self.assertTrue(stat.S_ISFIFO(os.lstat(trigger).st_mode))
 
+    def test_setup_repairs_what_check_refuses(self):
+        """What check would refuse and setup can put right without losing
+        queued mail: a lock file of the wrong size, a trigger of the wrong
+        type, owner or mode, missing queue subdirectories."""
+        tcpto = os.path.join(Q.queue, 'lock/tcpto')
+        trigger = os.path.join(Q.queue, 'lock/trigger')
+        open(tcpto, 'wb').close()
+        os.chmod(trigger, 0o600)
+        os.chown(trigger, 0, 0)
+        for d in ('local/2', 'info/3'):
+            os.rmdir(os.path.join(Q.queue, d))
+        r = make('check')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(tcpto + ': wrong size (is 0, should be 1024)', r.stderr)
+        self.assertIn(trigger + ': wrong mode (is 600, should be 622)', r.stderr)
+        r = make('setup', 'check')
+        self.assertEqual((r.returncode, r.stderr), (0, ''))
+        self.assertEqual(open(tcpto, 'rb').read(), b'\0' * 1024)
+        st = os.lstat(tcpto)
+        self.assertEqual((st.st_uid, mode_of(st)), (Q.uid('qmailr'), 0o644))
+        st = os.lstat(trigger)
+        self.assertTrue(stat.S_ISFIFO(st.st_mode))
+        self.assertEqual((st.st_uid, st.st_gid, mode_of(st)), (Q.uid('qmails'), Q.gid('qmail'), 0o622))
+        for d in ('local/2', 'info/3'):
+            self.assertTrue(os.path.isdir(os.path.join(Q.queue, d)), d)
+
     def test_setup_again_keeps_queue_and_control(self):
         Q.clear_queue()
         env_r, env_w = os.pipe()

@@ -172,9 +172,9 @@ static void test_text(void)
 
 int main(void)
 {
-  test_paragraph();
-  test_quote();
-  test_plan();
-  test_text();
+  RUN(test_paragraph);
+  RUN(test_quote);
+  RUN(test_plan);
+  RUN(test_text);
   return check_report();
 }

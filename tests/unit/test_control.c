@@ -366,13 +366,13 @@ int main(void)
     perror("temp dir");
     return 1;
   }
-  test_without_me();
-  test_init_me();
-  test_readline();
-  test_rldef();
-  test_readint();
-  test_readfile();
-  test_long_lines();
-  cleanup();
+  RUN(test_without_me);
+  RUN(test_init_me);
+  RUN(test_readline);
+  RUN(test_rldef);
+  RUN(test_readint);
+  RUN(test_readfile);
+  RUN(test_long_lines);
+  RUN(cleanup);
   return check_report();
 }

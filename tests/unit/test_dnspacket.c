@@ -527,14 +527,14 @@ static void test_ipquad(void)
 
 int main(void)
 {
-  test_names();
-  test_query();
-  test_simple();
-  test_pointers();
-  test_lies();
-  test_big();
-  test_chase();
-  test_sections();
-  test_ipquad();
+  RUN(test_names);
+  RUN(test_query);
+  RUN(test_simple);
+  RUN(test_pointers);
+  RUN(test_lies);
+  RUN(test_big);
+  RUN(test_chase);
+  RUN(test_sections);
+  RUN(test_ipquad);
   return check_report();
 }

@@ -224,11 +224,11 @@ static void check_long(void)
 
 int main(void)
 {
-  check_lines();
-  check_walk();
-  check_safeext();
-  check_orders();
-  check_names();
-  check_long();
+  RUN(check_lines);
+  RUN(check_walk);
+  RUN(check_safeext);
+  RUN(check_orders);
+  RUN(check_names);
+  RUN(check_long);
   return check_report();
 }

@@ -247,9 +247,9 @@ static void test_bounds(void)
 
 int main(void)
 {
-  test_examples();
-  test_exhaustive();
-  test_random();
-  test_bounds();
+  RUN(test_examples);
+  RUN(test_exhaustive);
+  RUN(test_random);
+  RUN(test_bounds);
   return check_report();
 }

@@ -228,8 +228,8 @@ int main(void)
     me = 4242;
     if (chown(home_owned.s, me, 0) == -1 || chown(home_file.s, me, 0) == -1) die("chown");
   }
-  test_rules();
-  test_failures();
+  RUN(test_rules);
+  RUN(test_failures);
   unlink(home_file.s);
   rmdir(home_owned.s);
   rmdir(dir);

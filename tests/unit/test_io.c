@@ -582,14 +582,14 @@ int main(void)
     perror("mkdtemp");
     return 1;
   }
-  test_put_fake();
-  test_put_pipe();
-  test_getline();
-  test_feed_get();
-  test_copy();
-  test_eintr();
-  test_printable_and_failed();
-  cleanup();
+  RUN(test_put_fake);
+  RUN(test_put_pipe);
+  RUN(test_getline);
+  RUN(test_feed_get);
+  RUN(test_copy);
+  RUN(test_eintr);
+  RUN(test_printable_and_failed);
+  RUN(cleanup);
   str_free(&wlog);
   return check_report();
 }

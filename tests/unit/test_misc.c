@@ -493,13 +493,13 @@ int main(void)
     perror("mkdtemp");
     return 1;
   }
-  test_err();
-  test_err_die();
-  test_fd();
-  test_open();
-  test_lock();
-  test_sig();
-  test_wait();
+  RUN(test_err);
+  RUN(test_err_die);
+  RUN(test_fd);
+  RUN(test_open);
+  RUN(test_lock);
+  RUN(test_sig);
+  RUN(test_wait);
   if (chdir("/") == 0) rmdir(tmpdir);
   return check_report();
 }

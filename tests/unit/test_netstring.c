@@ -402,13 +402,13 @@ static void test_garbage(void)
 
 int main(void)
 {
-  test_events();
-  test_wellformed();
-  test_malformed();
-  test_cap();
-  test_nested();
-  test_writer();
-  test_roundtrip();
-  test_garbage();
+  RUN(test_events);
+  RUN(test_wellformed);
+  RUN(test_malformed);
+  RUN(test_cap);
+  RUN(test_nested);
+  RUN(test_writer);
+  RUN(test_roundtrip);
+  RUN(test_garbage);
   return check_report();
 }

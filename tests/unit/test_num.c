@@ -144,8 +144,8 @@ static void test_parse(void)
 
 int main(void)
 {
-  test_fmt();
-  test_scan();
-  test_parse();
+  RUN(test_fmt);
+  RUN(test_scan);
+  RUN(test_parse);
   return check_report();
 }

@@ -283,12 +283,12 @@ done:
 
 int main(void)
 {
-  test_lines();
-  test_overlong();
-  test_wipe();
-  test_msgno();
-  test_lines_arg();
-  test_apop();
-  test_encode();
+  RUN(test_lines);
+  RUN(test_overlong);
+  RUN(test_wipe);
+  RUN(test_msgno);
+  RUN(test_lines_arg);
+  RUN(test_apop);
+  RUN(test_encode);
   return check_report();
 }

@@ -362,13 +362,13 @@ static void test_find(void)
 int main(void)
 {
   if (!mkdtemp(dir)) die("mkdtemp");
-  test_nsswitch_sources();
-  test_nsswitch_entry();
-  test_nsswitch_comments();
-  test_nsswitch_garbage();
-  test_nsswitch_file();
-  test_line();
-  test_find();
+  RUN(test_nsswitch_sources);
+  RUN(test_nsswitch_entry);
+  RUN(test_nsswitch_comments);
+  RUN(test_nsswitch_garbage);
+  RUN(test_nsswitch_file);
+  RUN(test_line);
+  RUN(test_find);
   rmdir(dir);
   return check_report();
 }

@@ -155,11 +155,11 @@ static void test_verp(void)
 
 int main(void)
 {
-  test_locals();
-  test_envnoathost();
-  test_virtualdomains();
-  test_percenthack();
-  test_verp();
+  RUN(test_locals);
+  RUN(test_envnoathost);
+  RUN(test_virtualdomains);
+  RUN(test_percenthack);
+  RUN(test_verp);
   rewrite_free(&rw);
   return check_report();
 }

@@ -99,8 +99,8 @@ static void test_long_line(void)
 
 int main(void)
 {
-  test_ranks();
-  test_order_and_ends();
-  test_long_line();
+  RUN(test_ranks);
+  RUN(test_order_and_ends);
+  RUN(test_long_line);
   return check_report();
 }

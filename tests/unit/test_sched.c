@@ -123,9 +123,9 @@ static void test_queue(void)
 
 int main(void)
 {
-  test_isqrt();
-  test_tables();
-  test_edges();
-  test_queue();
+  RUN(test_isqrt);
+  RUN(test_tables);
+  RUN(test_edges);
+  RUN(test_queue);
   return check_report();
 }

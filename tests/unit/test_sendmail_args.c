@@ -174,11 +174,11 @@ static void test_names(void)
 
 int main(void)
 {
-  test_recipients();
-  test_sender_and_name();
-  test_ignored();
-  test_modes();
-  test_usage();
-  test_names();
+  RUN(test_recipients);
+  RUN(test_sender_and_name);
+  RUN(test_ignored);
+  RUN(test_modes);
+  RUN(test_usage);
+  RUN(test_names);
   return check_report();
 }

@@ -211,10 +211,10 @@ static void test_iplit(void)
 
 int main(void)
 {
-  test_lines();
-  test_overlong();
-  test_addresses();
-  test_iplit();
+  RUN(test_lines);
+  RUN(test_overlong);
+  RUN(test_addresses);
+  RUN(test_iplit);
   str_free(&got);
   return check_report();
 }

@@ -329,11 +329,11 @@ static void test_model(void)
 
 int main(void)
 {
-  test_basics();
-  test_bare_lf();
-  test_smuggling();
-  test_hops();
-  test_databytes();
-  test_model();
+  RUN(test_basics);
+  RUN(test_bare_lf);
+  RUN(test_smuggling);
+  RUN(test_hops);
+  RUN(test_databytes);
+  RUN(test_model);
   return check_report();
 }

@@ -187,10 +187,10 @@ static void test_text_limit(void)
 
 int main(void)
 {
-  test_examples();
-  test_after_done();
-  test_line_limit();
-  test_lines_limit();
-  test_text_limit();
+  RUN(test_examples);
+  RUN(test_after_done);
+  RUN(test_line_limit);
+  RUN(test_lines_limit);
+  RUN(test_text_limit);
   return check_report();
 }

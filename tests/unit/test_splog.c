@@ -75,14 +75,14 @@ int main(void)
   CHECK(strlen(stamp) == SPLOG_STAMP_MAX);
 
   /* one line, one message */
-  start();
+  RUN(start);
   feed("status: local 0/10 remote 0/20\n");
   CHECK(count == 1);
   CHECK(is_msg(0, 42, ' ', "status: local 0/10 remote 0/20"));
   CHECK(prio[0] == LOG_INFO);
 
   /* priorities from the prefix, exact and case-sensitive */
-  start();
+  RUN(start);
   feed("warning: trouble\nalert: oh no! lost spawn\nWarning: no\nalert no\n warning: no\nwarning:\n");
   CHECK(count == 6);
   CHECK(prio[0] == LOG_WARNING && is_msg(0, 42, ' ', "warning: trouble"));
@@ -93,16 +93,16 @@ int main(void)
   CHECK(prio[5] == LOG_WARNING && is_msg(5, 47, ' ', "warning:"));
 
   /* empty lines make no message; unprintable bytes become '?' */
-  start();
+  RUN(start);
   feed("\n\n\na\tb\r\x01\x7f\x80\xff" "c\n\n");
   CHECK(count == 1);
   CHECK(is_msg(0, 42, ' ', "a?b?????c"));
-  start();
+  RUN(start);
   splog_put(&s, "x\0y\n", 4);
   CHECK(count == 1 && is_msg(0, 42, ' ', "x?y"));
 
   /* a line comes out only when its newline does, however it was read */
-  start();
+  RUN(start);
   feed("new msg 12");
   CHECK(count == 0);
   feed("345");
@@ -113,14 +113,14 @@ int main(void)
   CHECK(count == 2 && is_msg(1, 43, ' ', "info msg 12345"));
 
   /* exactly SPLOG_PIECE bytes: not folded */
-  start();
+  RUN(start);
   fill(line, 'a', SPLOG_PIECE);
   feed(line);
   feed("\n");
   CHECK(count == 1 && is_msg(0, 42, ' ', line));
 
   /* one byte more: folded, the rest marked with '+' and the same stamp */
-  start();
+  RUN(start);
   fill(line, 'b', SPLOG_PIECE + 1);
   memcpy(line, "warning:", 8);
   feed(line);
@@ -134,7 +134,7 @@ int main(void)
 
   /* three pieces; a continuation starting "alert:" keeps the first's
    * priority; the next line gets a new stamp and its own priority */
-  start();
+  RUN(start);
   fill(line, 'c', 2 * SPLOG_PIECE + 6);
   memcpy(line + SPLOG_PIECE, "alert:", 6);
   feed(line);
@@ -150,7 +150,7 @@ int main(void)
   CHECK(prio[3] == LOG_ALERT);
 
   /* exactly two pieces: no empty third message */
-  start();
+  RUN(start);
   fill(line, 'd', 2 * SPLOG_PIECE);
   feed(line);
   feed("\n");

@@ -349,13 +349,13 @@ static void test_starts_equals(void)
 
 int main(void)
 {
-  test_empty_and_growth();
-  test_cat_copy();
-  test_embedded_nul();
-  test_overlap();
-  test_catnum();
-  test_truncate_free();
-  test_overflow();
-  test_starts_equals();
+  RUN(test_empty_and_growth);
+  RUN(test_cat_copy);
+  RUN(test_embedded_nul);
+  RUN(test_overlap);
+  RUN(test_catnum);
+  RUN(test_truncate_free);
+  RUN(test_overflow);
+  RUN(test_starts_equals);
   return check_report();
 }

@@ -247,13 +247,13 @@ static void test_file(void)
 
 int main(void)
 {
-  test_format();
-  test_window();
-  test_find();
-  test_isdown();
-  test_update_existing();
-  test_update_new();
-  test_eviction();
-  test_file();
+  RUN(test_format);
+  RUN(test_window);
+  RUN(test_find);
+  RUN(test_isdown);
+  RUN(test_update_existing);
+  RUN(test_update_new);
+  RUN(test_eviction);
+  RUN(test_file);
   return check_report();
 }

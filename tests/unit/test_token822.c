@@ -343,15 +343,15 @@ static void test_headers(void)
 int main(void)
 {
   set_defaults("@silverton", ".berkeley.edu", ".berkeley.edu");
-  test_rewrite_table();
-  test_defaults_completed();
-  test_keep_zero();
-  test_tokens();
-  test_unparse_spacing();
-  test_limits();
-  test_quote();
-  test_unquote();
-  test_headers();
+  RUN(test_rewrite_table);
+  RUN(test_defaults_completed);
+  RUN(test_keep_zero);
+  RUN(test_tokens);
+  RUN(test_unparse_spacing);
+  RUN(test_limits);
+  RUN(test_quote);
+  RUN(test_unquote);
+  RUN(test_headers);
   token822_free(&host);
   token822_free(&domain);
   token822_free(&plus);

@@ -275,11 +275,11 @@ int main(void)
   int fd = mkstemp(tmpfn);
   if (fd == -1) die("mkstemp");
   close(fd);
-  test_parse();
-  test_wild_add();
-  test_lookup();
-  test_fields();
-  test_split();
+  RUN(test_parse);
+  RUN(test_wild_add);
+  RUN(test_lookup);
+  RUN(test_fields);
+  RUN(test_split);
   unlink(tmpfn);
   return check_report();
 }

@@ -1,0 +1,125 @@
+"""make up (src/bringup) on the scratch tree, as root, in private mount,
+network and process namespaces: /etc, /usr/sbin, /usr/lib and /var/log
+are overlays whose changes vanish with the test, ports 25 and 110 are
+the namespace's own, and svscan with everything it supervises ends with
+the namespace. Checked: the first run brings up all three services and
+links /usr/sbin/sendmail and /usr/lib/sendmail to QMAILHOME/bin/sendmail,
+so that bsd-mailx's `mail root` reaches the alias user's Maildir; after
+an administrator's svc -d, a second run brings the services up again and
+says so, leaving alone a sendmail that is not ours."""
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+
+from harness import Q, REPO, set_users_assign
+from test_delivery import restore, snapshot
+
+MAILX = os.path.join(REPO, 'build', 'mailx', 'usr', 'bin', 'bsd-mailx')
+SERVICES = ('qmail-send', 'qmail-smtpd', 'qmail-pop3d')
+
+# Runs inside the namespaces: $1 the test's directory, $2 the scratch
+# tree, $3 QMAILHOME, $4 bsd-mailx. Each step's output goes to a file of
+# its own in $1; the script stops at the first step that fails.
+SCRIPT = r'''
+set -eu
+T=$1 TREE=$2 QMAIL=$3 MAILX=$4
+ip link set lo up
+for d in /etc /usr/sbin /usr/lib /var/log; do
+  mkdir -p "$T/upper$d" "$T/work$d"
+  mount -t overlay overlay -o "lowerdir=$d,upperdir=$T/upper$d,workdir=$T/work$d" "$d"
+done
+rm -f /usr/sbin/sendmail /usr/lib/sendmail
+cd "$TREE"
+HOST=up.example make -s up > "$T/up1" 2>&1
+readlink /usr/sbin/sendmail > "$T/link-sbin"
+readlink /usr/lib/sendmail > "$T/link-lib"
+for s in qmail-send qmail-smtpd qmail-pop3d; do svstat "/etc/service/$s"; done > "$T/stat1"
+echo 'mail from the MUA' | "$MAILX" -s 'through sendmail' root
+tries=0
+until [ -n "$(ls "$QMAIL/alias/Maildir/new")" ]; do
+  tries=$((tries + 1))
+  if [ $tries -gt 100 ]; then
+    cat /var/log/qmail/*/current > "$T/logs" 2>&1
+    exit 3
+  fi
+  sleep 0.1
+done
+cat "$QMAIL"/alias/Maildir/new/* > "$T/delivered"
+# an administrator stops two services; another MTA's sendmail appears
+svc -d /etc/service/qmail-send /etc/service/qmail-smtpd
+tries=0
+until svstat /etc/service/qmail-send /etc/service/qmail-smtpd | grep -c ': down ' | grep -qx 2; do
+  tries=$((tries + 1)); [ $tries -gt 100 ] && exit 4
+  sleep 0.1
+done
+rm /usr/lib/sendmail
+echo 'another MTA' > /usr/lib/sendmail
+HOST=up.example make -s up > "$T/up2" 2>&1
+for s in qmail-send qmail-smtpd qmail-pop3d; do svstat "/etc/service/$s"; done > "$T/stat2"
+cat /usr/lib/sendmail > "$T/foreign"
+'''
+
+
+class Bringup(unittest.TestCase):
+    def setUp(self):
+        if not os.path.exists(MAILX):
+            self.fail('bsd-mailx was not unpacked into build/mailx (tests/run does that)')
+        self.dir = tempfile.mkdtemp(prefix='bringup-', dir=Q.root)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        # what make up writes in the scratch QMAILHOME goes back afterwards
+        for d in ('control', 'alias', 'users'):
+            path = os.path.join(Q.home, d)
+            self.addCleanup(restore, path, snapshot(path))
+        self.addCleanup(shutil.rmtree, os.path.join(Q.home, 'supervise'), True)
+        Q.clear_controls()
+        Q.clear_queue()
+        self.addCleanup(Q.clear_queue)
+        # the alias account's home is the scratch one (its passwd entry
+        # names /var/qmail/alias, which a test must not use)
+        alias = pwd.getpwnam('alias')
+        set_users_assign([], '+:alias:%d:%d:%s:-::\n'
+                         % (alias.pw_uid, alias.pw_gid, os.path.join(Q.home, 'alias')))
+
+    def read(self, name):
+        with open(os.path.join(self.dir, name)) as f:
+            return f.read()
+
+    def test_up_again_after_svc_down(self):
+        r = subprocess.run(['unshare', '--mount', '--net', '--pid', '--fork', '--mount-proc',
+                            'sh', '-c', SCRIPT, 'bringup-test', self.dir, Q.tree, Q.home, MAILX],
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            outs = {n: self.read(n) for n in ('up1', 'up2', 'logs')
+                    if os.path.exists(os.path.join(self.dir, n))}
+            self.fail('exit %d: %s %s %r' % (r.returncode, r.stdout, r.stderr, outs))
+        sendmail = os.path.join(Q.home, 'bin', 'sendmail')
+        up1 = self.read('up1')
+        self.assertIn('bringup: linked /usr/sbin/sendmail to %s\n' % sendmail, up1)
+        self.assertIn('bringup: linked /usr/lib/sendmail to %s\n' % sendmail, up1)
+        self.assertIn('answering SMTP on port 25', up1)
+        self.assertEqual(self.read('link-sbin'), sendmail + '\n')
+        self.assertEqual(self.read('link-lib'), sendmail + '\n')
+        for s, line in zip(SERVICES, self.read('stat1').splitlines()):
+            self.assertRegex(line, r'^/etc/service/%s: up \(pid \d+\)' % s)
+        delivered = self.read('delivered')
+        self.assertIn('\nSubject: through sendmail\n', delivered)
+        self.assertIn('\n\nmail from the MUA\n', delivered)
+
+        up2 = self.read('up2')
+        self.assertIn('bringup: starting /etc/service/qmail-send (it was down)\n', up2)
+        self.assertIn('bringup: starting /etc/service/qmail-smtpd (it was down)\n', up2)
+        self.assertNotIn('qmail-pop3d (it was down)', up2)
+        self.assertIn('bringup: leaving /usr/lib/sendmail alone: it is not ours', up2)
+        self.assertNotIn('/usr/sbin/sendmail', up2)  # ours already
+        self.assertIn('answering SMTP on port 25', up2)
+        for s, line in zip(SERVICES, self.read('stat2').splitlines()):
+            self.assertRegex(line, r'^/etc/service/%s: up \(pid \d+\)' % s)
+        self.assertEqual(self.read('foreign'), 'another MTA\n')
+
+
+if __name__ == '__main__':
+    unittest.main()

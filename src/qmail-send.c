@@ -1007,9 +1007,10 @@ oom:
 }
 
 /* The checkpoints of one request: the T of each recipient done for good
- * becomes D in its channel file, then one fsync makes them all durable.
- * A pending message's are marked in memory: a crash has it preprocessed
- * again anyway. */
+ * becomes D in its channel file; the file is synced at the end of the
+ * round (sync_round), once however many requests of the message had
+ * their results then. A pending message's are marked in memory: a crash
+ * has it preprocessed again anyway. */
 struct marks {
   int fd;              /* -1 until the first mark, -2 if it would not open */
   int count;           /* marks written */
@@ -1037,16 +1038,46 @@ static void mark_done(struct marks *mk, int c, unsigned long long id, off_t mpos
   log_line("warning: trouble marking ", fn.s, "; message will be delivered twice!", (char *)0);
 }
 
-static void marks_finish(struct marks *mk, int c, unsigned long long id)
+/* Channel files with checkpoints written this round, each open once:
+ * at most one per delivery slot, as a slot's request has one result. */
+struct dirty {
+  int fd;
+  int c;
+  unsigned long long id;
+};
+static struct dirty *dirty;
+static size_t ndirty;
+
+static void sync_one(const struct dirty *d)
 {
   static str fn = STR_INIT;
-
-  if (mk->fd < 0) return;
-  if (mk->count && fsync(mk->fd) == -1) {
-    qname(&fn, chan_dir[c], id, 1);
+  if (fsync(d->fd) == -1) {
+    qname(&fn, chan_dir[d->c], d->id, 1);
     log_line("warning: trouble marking ", fn.s, "; message will be delivered twice!", (char *)0);
   }
-  close(mk->fd);
+  close(d->fd);
+}
+
+static void marks_finish(struct marks *mk, int c, unsigned long long id)
+{
+  if (mk->fd < 0) return;
+  for (size_t i = 0; mk->count && i < ndirty; ++i)
+    if (dirty[i].id == id && dirty[i].c == c) mk->count = 0; /* its sync covers these */
+  if (!mk->count) {
+    close(mk->fd);
+    return;
+  }
+  dirty[ndirty].fd = mk->fd;
+  dirty[ndirty].c = c;
+  dirty[ndirty].id = id;
+  ++ndirty;
+}
+
+/* The end of a round: every checkpoint written in it made durable. */
+static void sync_round(void)
+{
+  for (size_t i = 0; i < ndirty; ++i) sync_one(&dirty[i]);
+  ndirty = 0;
 }
 
 enum outcome { DELIVERED, DEFERRED, FAILED, MANGLED };
@@ -1897,6 +1928,7 @@ int main(void)
   }
   numjobs = 2 * auto_spawn + CHANNELS; /* never fewer than we can use */
   while (!(jobs = calloc(numjobs, sizeof *jobs))) nomem();
+  while (!(dirty = calloc(CHANNELS * (auto_spawn ? auto_spawn : 1), sizeof *dirty))) nomem();
 
   sig_catch(SIGTERM, on_signal);
   sig_catch(SIGALRM, on_signal);
@@ -1976,6 +2008,7 @@ int main(void)
     pass_do();
     pending_do();
     cleanup_do();
+    sync_round();
   }
   /* What is pending gets committed, so that a restart sends nothing twice. */
   for (size_t i = 0; i < npend;)

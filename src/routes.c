@@ -18,49 +18,61 @@ static int same_nocase(const char *a, const char *b, size_t n)
   return 1;
 }
 
-/* The rank of domain key among host's candidates: 0 for host itself,
- * then one per dot from the left (longer suffixes rank first), then the
- * empty domain; -1 for none of them. */
-static long rank_of(const char *key, size_t keylen, const char *host, size_t hostlen)
+/* Whether the line (n bytes, the part before its first colon being its
+ * domain) is for key (keylen bytes, no colon in it): its domain is key,
+ * ASCII case ignored. */
+static int line_is_for(const char *line, size_t n, const char *key, size_t keylen)
+{
+  return keylen < n && line[keylen] == ':' && same_nocase(line, key, keylen);
+}
+
+/* The rank of the line among host's candidates: 0 for host itself, then
+ * one per dot from the left (longer suffixes rank first), then the empty
+ * domain; -1 for none of them. A candidate with a colon in it is no
+ * line's domain (a domain ends at the first colon): from is where the
+ * suffixes without one start. Only ranks up to best are looked at. */
+static long rank_of(const char *line, size_t n, const char *host, size_t hostlen, size_t from,
+                    long best)
 {
   long rank = 0;
-  if (keylen > hostlen) return -1;
-  if (!keylen) {
-    for (size_t i = 0; i < hostlen; ++i) rank += host[i] == '.';
-    return rank + 1;
+
+  if (!from && line_is_for(line, n, host, hostlen)) return 0;
+  for (size_t i = 0; i < hostlen && (best < 0 || rank < best); ++i) {
+    if (host[i] != '.') continue;
+    ++rank;
+    if (i >= from && line_is_for(line, n, host + i, hostlen - i)) return rank;
   }
-  if (keylen == hostlen) return same_nocase(key, host, keylen) ? 0 : -1;
-  if (key[0] != '.') return -1;
-  /* host's suffix of keylen bytes must start at a dot: count the dots
-   * before it to rank it */
-  if (host[hostlen - keylen] != '.' || !same_nocase(key, host + hostlen - keylen, keylen)) return -1;
-  for (size_t i = 0; i <= hostlen - keylen; ++i) rank += host[i] == '.';
-  return rank;
+  ++rank;
+  return (best < 0 || rank <= best) && line[0] == ':' ? rank : -1;
 }
 
 int routes_find(const char *text, size_t len, const char *host, size_t hostlen,
                 const char **relay, size_t *relaylen)
 {
   const char *end = text + len, *best = 0, *bestend = 0;
+  const char *colon = memchr(host, ':', hostlen);
+  size_t from = 0;
   long bestrank = -1;
 
+  while (colon) { /* the suffixes after the host's last colon */
+    from = (size_t)(colon - host) + 1;
+    colon = memchr(host + from, ':', hostlen - from);
+  }
   for (const char *line = text; line < end;) {
     const char *nl = memchr(line, '\n', (size_t)(end - line));
-    const char *stop = nl ? nl : end, *colon;
+    const char *stop = nl ? nl : end;
+    size_t n = (size_t)(stop - line);
     long rank;
 
-    if ((size_t)(stop - line) > CONTROL_LINE_MAX) {
+    if (n > CONTROL_LINE_MAX) {
       errno = EFBIG;
       return -1;
     }
-    if (line < stop && *line != '#' && (colon = memchr(line, ':', (size_t)(stop - line)))) {
-      rank = rank_of(line, (size_t)(colon - line), host, hostlen);
-      /* the later line wins among equals */
-      if (rank >= 0 && (bestrank < 0 || rank <= bestrank)) {
-        bestrank = rank;
-        best = colon + 1;
-        bestend = stop;
-      }
+    /* the later line wins among equals */
+    if (n && *line != '#' && (rank = rank_of(line, n, host, hostlen, from, bestrank)) >= 0) {
+      bestrank = rank;
+      best = memchr(line, ':', n) + 1;
+      bestend = stop;
     }
     line = nl ? nl + 1 : end;
   }

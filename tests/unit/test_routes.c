@@ -64,6 +64,10 @@ static void test_order_and_ends(void)
   CHECK_STR(route(".b:suf\n", ".b"), "suf");             /* .b is the host itself */
   CHECK_STR(route(".b:x\n", "a.b"), "x");
   CHECK_STR(route(".B:x\n", "A.b"), "x");
+  /* a domain ends at the first colon: a host with one is never a domain */
+  CHECK_STR(route("[IPv6:2001:db8::1]:a\n:b\n", "[IPv6:2001:db8::1]"), "b");
+  CHECK_STR(route(".example:c\n", "x:y.example"), "c");
+  CHECK_STR(route("y.example:d\n", "x:y.example"), "-");
   /* nothing applies */
   CHECK_STR(route("", "a.b"), "-");
   CHECK_STR(route("a.b:x\n", "b"), "-");

@@ -9,7 +9,8 @@
  * whatever the client does. Every read and write waits at most
  * control/timeoutsmtpd seconds.
  * Touches: reads QMAILHOME/control (smtpgreeting, me, localiphost,
- * timeoutsmtpd, rcpthosts, morercpthosts.cdb, badmailfrom, databytes);
+ * timeoutsmtpd, rcpthosts, morercpthosts.cdb, badmailfrom, databytes,
+ * smtpsize);
  * runs QMAILHOME/bin/qmail-queue; writes nothing else. */
 #include <poll.h>
 #include <signal.h>
@@ -98,6 +99,7 @@ static str bmf = STR_INIT;
 static struct ctlset bmfset;
 static int bmfok;
 static unsigned long long databytes;
+static unsigned long long smtpsize; /* control/smtpsize: RFC 1870 SIZE */
 static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
 
 static void setup(void)
@@ -119,6 +121,7 @@ static void setup(void)
   if (control_readint(&databytes, "control/databytes") == -1) die_control();
   x = env_get("DATABYTES");
   if (x) num_scan(x, strlen(x), &databytes);
+  if (control_readint(&smtpsize, "control/smtpsize") == -1) die_control();
 
   remoteip = env_get("TCPREMOTEIP");
   if (!remoteip) remoteip = "unknown";
@@ -192,14 +195,31 @@ static void smtp_helo(const char *arg)
 static void smtp_ehlo(const char *arg)
 {
   greet("250-");
-  out_s("\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+  if (!smtpsize) {
+    out_s("\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+  } else {
+    /* RFC 1870: the largest message taken, none when unlimited */
+    out_s("\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE");
+    if (databytes) {
+      out_s(" ");
+      out_n(databytes);
+    }
+    out_s("\r\n");
+  }
   seenmail = 0;
   dohelo(arg);
 }
 
 static void smtp_mail(const char *arg)
 {
+  unsigned long long size;
+
   if (!parse_addr(arg)) return;
+  /* a message announced too big is refused before it is sent */
+  if (smtpsize && databytes && smtpcmd_size(arg, &size) && size > databytes) {
+    out_s("552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n");
+    return;
+  }
   flagbarf = bmfcheck();
   seenmail = 1;
   rcptto.len = 0;

@@ -1,5 +1,6 @@
 /* smtpcmd.c: SMTP command lines and envelope addresses (see smtpcmd.h).
  * Everything here works on bytes a client sent; nothing trusts them. */
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 #include "cmdline.h"
@@ -67,19 +68,18 @@ int smtpcmd_iplit(const char *host, size_t len, unsigned char ip[4])
   return i == len - 1;
 }
 
-int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal islocal)
+/* Where the address in a MAIL or RCPT argument starts, as qmail-1.03
+ * finds it, and in *terminator what ends it (see smtpcmd.h). */
+static const char *addr_start(const char *arg, char *terminator)
 {
-  char terminator = '>';
   const char *p = strchr(arg, '<');
-  int quoted = 0, escaped = 0;
-  size_t n = 0;
-  char *at;
 
+  *terminator = '>';
   if (p) {
     arg = p + 1;
   } else {
     /* No brackets: the first word after the colon. */
-    terminator = ' ';
+    *terminator = ' ';
     p = strchr(arg, ':');
     arg = p ? p + 1 : arg + strlen(arg);
     while (*arg == ' ') ++arg;
@@ -88,9 +88,16 @@ int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal
     p = strchr(arg, ':');
     arg = p ? p + 1 : arg + strlen(arg);
   }
+  return arg;
+}
 
-  /* The unquoted address is never longer than what is left of arg. */
-  if (!str_copy(addr, "", 0) || !str_reserve(addr, strlen(arg))) return -1;
+/* The address from arg (where addr_start left it) up to its terminator,
+ * unquoted into out (room for strlen(arg) bytes and a NUL reserved) when
+ * out is not 0; returns where it ends (at the terminator or the NUL). */
+static const char *addr_scan(const char *arg, char terminator, str *out)
+{
+  int quoted = 0, escaped = 0;
+
   for (; *arg; ++arg) {
     char ch = *arg;
     if (escaped) {
@@ -106,10 +113,23 @@ int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal
         continue;
       }
     }
-    addr->s[n++] = ch;
+    if (out) out->s[out->len++] = ch;
   }
-  addr->len = n;
-  addr->s[n] = 0;
+  if (out) out->s[out->len] = 0;
+  return arg;
+}
+
+int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal islocal)
+{
+  char terminator;
+  size_t n;
+  char *at;
+
+  arg = addr_start(arg, &terminator);
+  /* The unquoted address is never longer than what is left of arg. */
+  if (!str_copy(addr, "", 0) || !str_reserve(addr, strlen(arg))) return -1;
+  addr_scan(arg, terminator, addr);
+  n = addr->len;
 
   at = strrchr(addr->s, '@'); /* arg was a C string: no NUL inside */
   if (liphost && at) {
@@ -121,4 +141,28 @@ int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal
     }
   }
   return addr->len <= SMTPCMD_ADDR_MAX;
+}
+
+int smtpcmd_size(const char *arg, unsigned long long *size)
+{
+  char terminator;
+
+  /* past the address, by the rules that delimit it */
+  arg = addr_start(arg, &terminator);
+  arg = addr_scan(arg, terminator, 0);
+  if (*arg) ++arg;
+  while (*arg) {
+    const char *word, *d;
+    unsigned long long v = 0;
+    while (*arg == ' ') ++arg;
+    word = arg;
+    while (*arg && *arg != ' ') ++arg;
+    if (arg - word <= 5 || strncasecmp(word, "SIZE=", 5)) continue;
+    for (d = word + 5; d < arg && *d >= '0' && *d <= '9'; ++d)
+      v = v > (ULLONG_MAX - 9) / 10 ? ULLONG_MAX : v * 10 + (unsigned long long)(*d - '0');
+    if (d < arg) continue; /* not a number: ignored, as any parameter */
+    *size = v;
+    return 1;
+  }
+  return 0;
 }

@@ -71,6 +71,14 @@ typedef int (*smtpcmd_islocal)(const unsigned char ip[4]);
  * SMTPCMD_ADDR_MAX), -1 out of memory. */
 int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal islocal);
 
+/* The SIZE parameter (RFC 1870) of a MAIL argument: the words after the
+ * address (past what ends it by smtpcmd_addr's rules), separated by
+ * spaces; the first "SIZE=" (any case) followed by decimal digits and
+ * nothing else gives *size (a number too large for it gives ULLONG_MAX).
+ * 1 if there is one, else 0: other parameters, and a SIZE that is not a
+ * number, are ignored, as qmail-1.03 ignores every parameter. */
+int smtpcmd_size(const char *arg, unsigned long long *size);
+
 /* Parse host as "[d.d.d.d]" and nothing else (each d decimal, 0..255;
  * qmail-1.03 took a larger number modulo 256, so that e.g. [383.0.0.1]
  * meant 127.0.0.1: here it is no IP literal). 1 with ip set, or 0. */

@@ -35,6 +35,7 @@ done
 rm -f /usr/sbin/sendmail /usr/lib/sendmail
 cd "$TREE"
 HOST=up.example make -s up > "$T/up1" 2>&1
+cat "$QMAIL/control/smtpsize" > "$T/smtpsize"
 readlink /usr/sbin/sendmail > "$T/link-sbin"
 readlink /usr/lib/sendmail > "$T/link-lib"
 for s in qmail-send qmail-smtpd qmail-pop3d; do svstat "/etc/service/$s"; done > "$T/stat1"
@@ -101,6 +102,7 @@ class Bringup(unittest.TestCase):
         self.assertIn('bringup: linked /usr/sbin/sendmail to %s\n' % sendmail, up1)
         self.assertIn('bringup: linked /usr/lib/sendmail to %s\n' % sendmail, up1)
         self.assertIn('answering SMTP on port 25', up1)
+        self.assertEqual(self.read('smtpsize'), '1\n')  # what a new site wants
         self.assertEqual(self.read('link-sbin'), sendmail + '\n')
         self.assertEqual(self.read('link-lib'), sendmail + '\n')
         for s, line in zip(SERVICES, self.read('stat1').splitlines()):

@@ -357,6 +357,50 @@ class Smtpd(unittest.TestCase):
         self.assertTrue(out.endswith(b'552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n'))
         self.assertNothingQueued()
 
+    def test_size_extension(self):
+        """control/smtpsize on: EHLO announces SIZE with databytes, and a
+        MAIL whose SIZE is above databytes is refused at once; off (as in
+        qmail-1.03, by default) SIZE is an ignored parameter."""
+        self.control('databytes', '1000\n')
+        out = self.server().talk(b'EHLO c\r\nMAIL FROM:<a@b.example> SIZE=5000\r\nQUIT\r\n')
+        self.assertEqual(out, lines(GREET, b'250-mx.example', b'250-PIPELINING', b'250 8BITMIME',
+                                    b'250 ok', b'221 mx.example'))
+        self.control('smtpsize', '1\n')
+        srv = self.server()
+        out = srv.talk(b'EHLO c\r\nMAIL FROM:<a@b.example> SIZE=1001 BODY=8BITMIME\r\n'
+                       b'RCPT TO:<c@example.com>\r\nMAIL FROM:<a@b.example> SIZE=1000\r\n'
+                       b'MAIL FROM:<a@b.example> BODY=7BIT\r\nMAIL FROM:<> size=99999999999999999999\r\n'
+                       b'QUIT\r\n')
+        self.assertEqual(out, lines(
+            GREET, b'250-mx.example', b'250-PIPELINING', b'250-8BITMIME', b'250 SIZE 1000',
+            b'552 sorry, that message size exceeds my databytes limit (#5.3.4)',
+            b'503 MAIL first (#5.5.1)', b'250 ok', b'250 ok',
+            b'552 sorry, that message size exceeds my databytes limit (#5.3.4)', b'221 mx.example'))
+        # a client that says too little still meets the check during DATA
+        out = srv.talk(b'EHLO c\r\nMAIL FROM:<a@b.example> SIZE=10\r\nRCPT TO:<c@example.com>\r\n'
+                       b'DATA\r\n' + b'x' * 2000 + b'\r\n.\r\nQUIT\r\n')
+        self.assertTrue(out.endswith(lines(b'354 go ahead',
+                                           b'552 sorry, that message size exceeds my databytes limit (#5.3.4)',
+                                           b'221 mx.example')), out)
+        self.assertNothingQueued()
+        # unlimited: SIZE alone, and any size taken
+        self.remove_control('databytes')
+        c = smtplib.SMTP('127.0.0.1', self.server().port, timeout=30)
+        self.assertEqual(c.ehlo('c'), (250, b'mx.example\nPIPELINING\n8BITMIME\nSIZE'))
+        self.assertTrue(c.has_extn('size'))
+        self.assertEqual(c.mail('a@b.example', ['SIZE=123456789']), (250, b'ok'))
+        c.quit()
+        # with a limit, smtplib learns it and sends SIZE itself
+        self.control('databytes', '50\n')
+        c = smtplib.SMTP('127.0.0.1', self.server().port, timeout=30)
+        c.ehlo('c')
+        self.assertEqual(c.esmtp_features['size'], '50')
+        with self.assertRaises(smtplib.SMTPSenderRefused) as e:
+            c.sendmail('a@b.example', ['c@example.com'], b'Subject: x\r\n\r\n' + b'y' * 100)
+        self.assertEqual(e.exception.smtp_code, 552)
+        c.quit()
+        self.assertNothingQueued()
+
     def test_hop_count(self):
         srv = self.server()
         for hops, looping in ((99, False), (100, True)):

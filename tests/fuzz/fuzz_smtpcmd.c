@@ -18,7 +18,10 @@
  *    liphost, an address changes only by its "[d.d.d.d]" host of a local
  *    IP becoming liphost;
  *  - smtpcmd_iplit agrees with a model on every host seen and on slices
- *    of the input.
+ *    of the input;
+ *  - smtpcmd_size on every argument finds a size only where a word
+ *    "SIZE=" (any case) followed by a digit stands after a space, and
+ *    leaves *size alone when it finds none.
  * Build: make B=build-fuzz fuzz (see the Makefile); by hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o fuzz_smtpcmd \
  *     tests/fuzz/fuzz_smtpcmd.c src/smtpcmd.c src/str.c src/num.c
@@ -86,10 +89,33 @@ static str liphost = STR_INIT;
 
 static int islocal(const unsigned char ip[4]) { return ip[0] == 127 || (ip[0] == 10 && ip[3] == 1); }
 
+/* A SIZE found is a "SIZE=" word of digits in the argument, past its
+ * start; the value saturates. */
+static void check_size(const char *arg)
+{
+  unsigned long long v = 7;
+  int r = smtpcmd_size(arg, &v);
+  const char *p;
+
+  if (r != 0 && r != 1) abort();
+  if (!r) {
+    if (v != 7) abort();
+    return;
+  }
+  for (p = arg; *p; ++p)
+    if (ascii_lower(p[0]) == 's' && strlen(p) > 5 &&
+        ascii_lower(p[1]) == 'i' && ascii_lower(p[2]) == 'z' && ascii_lower(p[3]) == 'e' &&
+        p[4] == '=' && p[5] >= '0' && p[5] <= '9' && p > arg && p[-1] == ' ')
+      break;
+  if (!*p) abort(); /* no word that could have given it */
+}
+
 static void check_addr(const char *arg)
 {
   static str plain = STR_INIT, lip = STR_INIT;
   size_t alen = strlen(arg);
+
+  check_size(arg);
   int r1 = smtpcmd_addr(arg, &plain, 0, 0);
   int r2 = smtpcmd_addr(arg, &lip, &liphost, islocal);
   const char *at;

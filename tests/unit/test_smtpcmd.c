@@ -1,5 +1,6 @@
 /* test_smtpcmd.c: unit tests for the SMTP command-line reader and the
  * MAIL/RCPT address parser (spec/smtpd.md, "Address parsing"). */
+#include <limits.h>
 #include <string.h>
 #include "check.h"
 #include "smtpcmd.h"
@@ -209,11 +210,39 @@ static void test_iplit(void)
   CHECK(!smtpcmd_iplit("[99999999999999999999999.2.3.4]", 31, ip));
 }
 
+/* The SIZE parameter of MAIL: after the address, any case, digits only;
+ * other parameters and a malformed SIZE ignored. */
+static void test_size(void)
+{
+  unsigned long long v;
+#define SIZE_OF(arg, want) (v = 7, smtpcmd_size(arg, &v) == 1 && v == (want))
+#define NO_SIZE(arg) (v = 7, smtpcmd_size(arg, &v) == 0 && v == 7)
+  CHECK(SIZE_OF("FROM:<a@b> SIZE=1000", 1000));
+  CHECK(SIZE_OF("FROM:<a@b>  size=0 BODY=8BITMIME", 0));
+  CHECK(SIZE_OF("FROM:<a@b> BODY=8BITMIME Size=42", 42));
+  CHECK(SIZE_OF("FROM:<> SIZE=5", 5));
+  CHECK(SIZE_OF("from:a@b SIZE=6", 6));             /* no brackets: the address is a word */
+  CHECK(SIZE_OF("FROM:<a@b> SIZE=99999999999999999999999", ULLONG_MAX));
+  CHECK(SIZE_OF("FROM:<a@b> SIZE=x SIZE=9", 9));      /* the first that is a number */
+  CHECK(NO_SIZE("FROM:<a@b>"));
+  CHECK(NO_SIZE("FROM:<a@b> SIZE="));
+  CHECK(NO_SIZE("FROM:<a@b> SIZE=12k"));
+  CHECK(NO_SIZE("FROM:<a@b> XSIZE=12"));
+  CHECK(NO_SIZE("FROM:<a SIZE=12@b>"));               /* inside the address */
+  CHECK(NO_SIZE("FROM:<\"a> SIZE=12\"@b>"));        /* quoted inside it */
+  CHECK(NO_SIZE("FROM:<a\\> SIZE=12@b>"));         /* escaped > */
+  CHECK(NO_SIZE("FROM:<a@b"));
+  CHECK(NO_SIZE(""));
+#undef SIZE_OF
+#undef NO_SIZE
+}
+
 int main(void)
 {
   RUN(test_lines);
   RUN(test_overlong);
   RUN(test_addresses);
+  RUN(test_size);
   RUN(test_iplit);
   str_free(&got);
   return check_report();

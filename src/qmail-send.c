@@ -1498,13 +1498,67 @@ static struct scan todoscan;
 static int todo_scanning;
 static int todo_wanted;   /* the trigger was pulled */
 static time_t nexttodorun;
+
+/* qmail-queue pulls lock/trigger, a named pipe, after each message. One
+ * that is missing, is something else, or that qmail-queue may not be able
+ * to open (the owner, group or mode of hier.c) would leave new mail
+ * waiting for the next scan of todo/, 25 minutes on: qmail-send says so,
+ * once, and looks at todo/ every SLEEP_TRIGGERLESS seconds until make
+ * setup puts it right. It looks at the trigger every SLEEP_TRIGGERCHECK
+ * seconds (as often as at todo/ while it is wrong), and opens it again
+ * when it is a named pipe other than the one it has open. */
+#define SLEEP_TRIGGERLESS 5
+#define SLEEP_TRIGGERCHECK 60
+
 static int triggerfd = -1;
+static dev_t triggerdev;
+static ino_t triggerino;
+static const char *triggerwrong; /* what is wrong with it now, or 0 */
+static time_t nexttriggercheck;
 
 static void trigger_drain(void)
 {
   char buf[64];
   while (read(triggerfd, buf, sizeof buf) > 0) continue;
   todo_wanted = 1;
+}
+
+static void trigger_check(void)
+{
+  const char *wrong = 0;
+  struct stat st;
+  int fifo = 0;
+
+  if (stat("lock/trigger", &st) == -1)
+    wrong = errno == ENOENT ? "is missing" : "cannot be looked at";
+  else if (!(fifo = S_ISFIFO(st.st_mode)))
+    wrong = "is not a named pipe";
+  else if (st.st_uid != auto_uids || st.st_gid != auto_gidq || (st.st_mode & 07777) != 0622)
+    wrong = "has the wrong owner, group or mode, so qmail-queue may not reach it";
+  /* the named pipe there is the one to listen to (a file that is none
+   * would always read as pulled) */
+  if (triggerfd != -1 && (!fifo || st.st_dev != triggerdev || st.st_ino != triggerino)) {
+    close(triggerfd);
+    triggerfd = -1;
+  }
+  if (triggerfd == -1 && fifo) {
+    triggerfd = open("lock/trigger", O_RDWR | O_NONBLOCK);
+    if (triggerfd != -1 && fstat(triggerfd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      fd_cloexec(triggerfd, 1);
+      triggerdev = st.st_dev;
+      triggerino = st.st_ino;
+    } else if (triggerfd != -1) {
+      close(triggerfd);
+      triggerfd = -1;
+    }
+    if (triggerfd == -1 && !wrong) wrong = "cannot be opened";
+  }
+  if (wrong && wrong != triggerwrong)
+    log_line("alert: queue/lock/trigger ", wrong, "; looking at todo/ every few seconds until "
+             "make setup check repairs it", (char *)0);
+  if (wrong && nexttodorun > recent + SLEEP_TRIGGERLESS) nexttodorun = recent + SLEEP_TRIGGERLESS;
+  triggerwrong = wrong;
+  nexttriggercheck = recent + (wrong ? SLEEP_TRIGGERLESS : SLEEP_TRIGGERCHECK);
 }
 
 /* What preprocessing makes of a message: its channel records and its
@@ -1777,7 +1831,7 @@ static void todo_do(void)
     todo_wanted = 0;
     scan_start(&todoscan, "todo", 0, 0);
     todo_scanning = 1;
-    nexttodorun = recent + SLEEP_TODO;
+    nexttodorun = recent + (triggerwrong ? SLEEP_TRIGGERLESS : SLEEP_TODO);
   }
   switch (scan_next(&todoscan, &id)) {
   case 1:
@@ -1863,6 +1917,7 @@ static time_t wakeup(void)
       if (todo_scanning || todo_wanted) SOONER(recent);
       SOONER(nexttodorun);
     }
+    SOONER(nexttriggercheck);
     for (size_t i = 0; i < npend; ++i) SOONER(pend[i].due);
     if (sched_min(&pqfail, &it)) SOONER(it.when);
     if (sched_min(&pqdone, &it)) SOONER(it.when);
@@ -1936,9 +1991,8 @@ int main(void)
 
   recent = time(0);
   pqstart();
-  triggerfd = open("lock/trigger", O_RDWR | O_NONBLOCK);
-  if (triggerfd != -1) fd_cloexec(triggerfd, 1);
   nexttodorun = recent;
+  trigger_check();
   cleanuptime = recent;
   del_status();
 
@@ -2004,6 +2058,7 @@ int main(void)
       if (iin[c] != -1 && pfd[iin[c]].revents && ch[c].alive) del_read(c);
     }
     if (itrig != -1 && pfd[itrig].revents) trigger_drain();
+    if (recent >= nexttriggercheck && !exitasap) trigger_check();
     todo_do();
     pass_do();
     pending_do();

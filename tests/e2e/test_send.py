@@ -14,6 +14,7 @@ import queue
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -906,6 +907,81 @@ class SendPipes(SendBase):
         sm = split_of(m)
         self.assertEqual(self.fsynced(trace), [
             'local/%d/%d' % (sm, m), 'local/%d' % sm, 'info/%d/%d' % (sm, m), 'info/%d' % sm])
+
+    # ---- a broken trigger
+
+    TRIGGER = os.path.join(Q.queue, 'lock', 'trigger')
+
+    def fix_trigger(self):
+        """As make setup leaves it: a named pipe, qmails:qmail, 0622."""
+        if os.path.lexists(self.TRIGGER) and not stat.S_ISFIFO(os.lstat(self.TRIGGER).st_mode):
+            os.unlink(self.TRIGGER)
+        if not os.path.lexists(self.TRIGGER):
+            os.mkfifo(self.TRIGGER)
+        os.chown(self.TRIGGER, Q.uid('qmails'), Q.gid('qmail'))
+        os.chmod(self.TRIGGER, 0o622)
+
+    def listens(self, s):
+        """qmail-send has the named pipe lock/trigger open."""
+        fds = '/proc/%d/fd' % s.proc.pid
+        st = os.stat(self.TRIGGER)
+        for fd in os.listdir(fds):
+            try:
+                fst = os.stat(os.path.join(fds, fd))
+            except FileNotFoundError:
+                continue
+            if (fst.st_dev, fst.st_ino) == (st.st_dev, st.st_ino):
+                return True
+        return False
+
+    def test_broken_trigger(self):
+        self.addCleanup(self.fix_trigger)
+        wrong_mode = 'has the wrong owner, group or mode, so qmail-queue may not reach it'
+        for how, what in (('missing', 'is missing'), ('a file', 'is not a named pipe'),
+                          ('mode 0600', wrong_mode), ('owned by root', wrong_mode)):
+            with self.subTest(how):
+                self.fix_trigger()
+                if how == 'missing':
+                    os.unlink(self.TRIGGER)
+                elif how == 'a file':
+                    os.unlink(self.TRIGGER)
+                    with open(self.TRIGGER, 'w') as f:
+                        f.write('x')
+                elif how == 'mode 0600':
+                    os.chmod(self.TRIGGER, 0o600)
+                else:
+                    os.chown(self.TRIGGER, 0, 0)
+                s = Send(self)
+                self.senders.append(s)
+                s.expect_next(r'alert: queue/lock/trigger %s; looking at todo/ every few seconds '
+                              r'until make setup check repairs it' % re.escape(what))
+                s.expect_next(r'status: local 0/10 remote 0/20')
+                # new mail is found all the same, within seconds
+                t0 = time.time()
+                n = s.new_message(inject(b'x\n', b'a@far.test', [b'one@example.org']))
+                self.assertLess(time.time() - t0, 7)
+                s.local(s.lreq.get('its delivery')[0], b'Kok\n')
+                s.expect(r'end msg %d' % n)
+                # said once: nothing more about it while it stays broken
+                end = time.time() + 6
+                while time.time() < end:
+                    try:
+                        line = s.next_line(end - time.time())
+                    except AssertionError:
+                        break
+                    self.assertFalse(line.startswith('alert'), line)
+                # repaired: listened to again within seconds, and new mail
+                # wakes qmail-send at once
+                self.fix_trigger()
+                wait_for(lambda: self.listens(s), 'the trigger opened again', 8)
+                t0 = time.time()
+                s.new_message(inject(b'x\n', b'a@far.test', [b'two@example.org']))
+                self.assertLess(time.time() - t0, 1.5)
+                s.local(s.lreq.get('its delivery')[0], b'Kok\n')
+                s.expect(r'end msg \d+')
+                s.finish()
+                self.senders.remove(s)
+                self.assertNotIn(True, [l.startswith('alert') for l in s.lines[1:]], s.lines)
 
     def test_hup_rereads_controls(self):
         s = self.start()

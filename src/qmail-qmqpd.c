@@ -14,17 +14,21 @@
  * away or a write fails), 100 on a protocol violation, 111 for a lack of
  * resources (memory, qmail-queue, time, a length over MESSAGE_MAX);
  * nothing is said to the client in those cases.
- * Touches: runs QMAILHOME/bin/qmail-queue; reads and writes nothing else. */
+ * Touches: reads QMAILHOME/control/smtplog; runs QMAILHOME/bin/qmail-queue;
+ * writes nothing else (but its session log on fd 2, when smtplog says so). */
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "auto.h"
+#include "control.h"
 #include "env.h"
 #include "io.h"
 #include "netstring.h"
 #include "num.h"
 #include "qq.h"
 #include "received.h"
+#include "sesslog.h"
 #include "sig.h"
 #include "str.h"
 
@@ -32,12 +36,24 @@
 #define MESSAGE_MAX 2000000000 /* longest netstring length accepted */
 #define ADDR_MAX 1000          /* an address this long is refused */
 
-static void badproto(void) { _exit(100); }
-static void resources(void) { _exit(111); }
+/* The session log (control/smtplog, sesslog.h). */
+static struct sesslog lg;
+
+static void log_end(const char *why, int code) __attribute__((noreturn));
+static void log_end(const char *why, int code)
+{
+  sesslog_begin(&lg, "end");
+  sesslog_word(&lg, why);
+  sesslog_end(&lg);
+  _exit(code);
+}
+
+static void badproto(void) { log_end("protocol violation", 100); }
+static void resources(void) { log_end("out of resources", 111); }
 static void timeout(int sig)
 {
   (void)sig;
-  resources();
+  log_end("timeout", 111);
 }
 
 static char inspace[8192];
@@ -47,32 +63,26 @@ static iobuf in, out;
 static ssize_t net_write(int fd, void *buf, size_t len)
 {
   ssize_t w = io_write(fd, buf, len);
-  if (w <= 0) _exit(0);
+  if (w <= 0) log_end("write failed", 0);
   return w;
 }
 
 static ssize_t net_read(int fd, void *buf, size_t len)
 {
   ssize_t r = io_read(fd, buf, len);
-  if (r <= 0) _exit(0);
+  if (r <= 0) log_end(r ? "read failed" : "closed", 0);
   return r;
 }
 
 static qq q; /* large buffers: not on the stack */
 static int flagok = 1; /* every address was acceptable */
 
+static const char *remotehost, *remoteinfo, *remoteip, *local;
+
 static void received(void)
 {
   static str line = STR_INIT;
-  const char *remotehost = env_get("TCPREMOTEHOST");
-  const char *remoteinfo = env_get("TCPREMOTEINFO");
-  const char *remoteip = env_get("TCPREMOTEIP");
-  const char *local = env_get("TCPLOCALHOST");
 
-  if (!remotehost) remotehost = "unknown";
-  if (!remoteip) remoteip = "unknown";
-  if (!local) local = env_get("TCPLOCALIP");
-  if (!local) local = "unknown";
   if (!received_line(&line, "QMQP", local, remoteip, remotehost, remoteinfo, 0, time(0)))
     resources();
   qq_put(&q, line.s, line.len);
@@ -81,8 +91,8 @@ static void received(void)
 /* The parts of the package, in order: the message, the sender, then
  * recipients. Each is a netstring inside the outer one; parts counts the
  * ones begun. */
-static unsigned long long parts;
-static str addr = STR_INIT;
+static unsigned long long parts, bytes;
+static str addr = STR_INIT, from = STR_INIT;
 static int addrok;
 
 static void part_header(size_t len)
@@ -99,7 +109,10 @@ static void part_header(size_t len)
 
 static void part_data(const char *buf, size_t len)
 {
-  if (parts == 1) qq_put(&q, buf, len);
+  if (parts == 1) {
+    qq_put(&q, buf, len);
+    bytes += len;
+  }
   else if (addrok && memchr(buf, 0, len)) addrok = 0;
   else if (addrok && !str_cat(&addr, buf, len)) resources();
 }
@@ -114,6 +127,7 @@ static void part_done(void)
     qq_fail(&q);
     addr.len = 0;
   }
+  if (parts == 2 && !str_copystr(&from, &addr)) resources();
   if (!str_putc(&addr, 0)) resources();
   if (parts == 2) qq_from(&q, addr.s);
   else qq_to(&q, addr.s);
@@ -124,7 +138,7 @@ static void respond(const char *text)
   char head[NETSTRING_HEADMAX];
   if (io_put(&out, head, netstring_fmthead(head, strlen(text))) == -1 ||
       io_puts(&out, text) == -1 || io_puts(&out, ",") == -1 || io_flush(&out) == -1)
-    _exit(0);
+    log_end("write failed", 0);
 }
 
 int main(void)
@@ -132,6 +146,7 @@ int main(void)
   struct netstring outer, part;
   char ok[80];
   const char *result;
+  unsigned long long logging = 0;
   size_t len;
   int r = NETSTRING_MORE;
 
@@ -140,6 +155,17 @@ int main(void)
   alarm(SESSION_TIME);
   io_init(&in, net_read, 0, inspace, sizeof inspace);
   io_init(&out, net_write, 1, outspace, sizeof outspace);
+  if (chdir(auto_qmail) == -1 || control_readint(&logging, "control/smtplog") == -1) resources();
+  remotehost = env_get("TCPREMOTEHOST");
+  remoteinfo = env_get("TCPREMOTEINFO");
+  remoteip = env_get("TCPREMOTEIP");
+  local = env_get("TCPLOCALHOST");
+  if (!remotehost) remotehost = "unknown";
+  if (!remoteip) remoteip = "unknown";
+  if (!local) local = env_get("TCPLOCALIP");
+  if (!local) local = "unknown";
+  sesslog_init(&lg, logging != 0);
+  sesslog_connect(&lg, "qmqp", remoteip, remotehost, remoteinfo);
 
   netstring_init(&outer, MESSAGE_MAX);
   netstring_init(&part, MESSAGE_MAX);
@@ -186,6 +212,11 @@ int main(void)
     result = ok;
   }
   if (!flagok) result = "Dsorry, I can't accept addresses like that (#5.1.3)";
+  if (*result == 'K') {
+    sesslog_queued(&lg, qq_pid(&q), bytes, from.s, from.len, parts - 2);
+  } else {
+    sesslog_refused(&lg, from.s, from.len, result);
+  }
   respond(result);
-  return 0;
+  log_end("done", 0);
 }

@@ -14,7 +14,8 @@
  * resources (memory, controls, qmail-queue, time, a length over
  * MESSAGE_MAX); none of them is reported to the client.
  * Touches: reads QMAILHOME/control (me, rcpthosts, morercpthosts.cdb,
- * databytes); runs QMAILHOME/bin/qmail-queue; writes nothing else. */
+ * databytes, smtplog); runs QMAILHOME/bin/qmail-queue; writes nothing
+ * else but, with smtplog, its session log on fd 2 (sesslog.h). */
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,7 @@
 #include "control.h"
 #include "rcpthosts.h"
 #include "received.h"
+#include "sesslog.h"
 #include "env.h"
 #include "io.h"
 #include "netstring.h"
@@ -40,19 +42,37 @@ static char inspace[8192];
 static char outspace[1024];
 static iobuf in, out;
 
-/* Ending early: the responses to packages already complete go out first
- * (1.03 dropped them), then the connection is closed without a word. */
-static void die(int code)
+/* The session log (control/smtplog, sesslog.h) and what it counts. */
+static struct sesslog lg;
+static unsigned long long npackages, nqueued;
+
+static void log_end(const char *why, int code) __attribute__((noreturn));
+static void log_end(const char *why, int code)
 {
-  io_flush(&out);
+  sesslog_begin(&lg, "end");
+  sesslog_word(&lg, why);
+  sesslog_word(&lg, "messages");
+  sesslog_num(&lg, npackages);
+  sesslog_word(&lg, "queued");
+  sesslog_num(&lg, nqueued);
+  sesslog_end(&lg);
   _exit(code);
 }
-static void badproto(void) { die(100); }
-static void resources(void) { die(111); }
+
+/* Ending early: the responses to packages already complete go out first
+ * (1.03 dropped them), then the connection is closed without a word. */
+static void die(const char *why, int code)
+{
+  io_flush(&out);
+  log_end(why, code);
+}
+static void badproto(void) { die("protocol violation", 100); }
+static void resources(void) { die("out of resources", 111); }
 static void timeout(int sig)
 {
   (void)sig;
-  _exit(111);
+  /* a signal handler: the log line is written with write(2), unbuffered */
+  log_end("timeout", 111);
 }
 
 /* ---- Talking to the client ---- */
@@ -63,9 +83,9 @@ static void timeout(int sig)
 static ssize_t net_read(int fd, void *buf, size_t len)
 {
   ssize_t r;
-  if (io_flush(&out) == -1) _exit(0);
+  if (io_flush(&out) == -1) log_end("write failed", 0);
   r = io_read(fd, buf, len);
-  if (r <= 0) _exit(0);
+  if (r <= 0) log_end(r ? "read failed" : "closed", 0);
   return r;
 }
 
@@ -98,21 +118,21 @@ static int next(struct netstring *ns, const char **buf, size_t *len)
 
 static void out_s(const char *s)
 {
-  if (io_puts(&out, s) == -1) _exit(0);
+  if (io_puts(&out, s) == -1) log_end("write failed", 0);
 }
 
 /* Write the response text as a netstring. */
 static void respond(const char *text)
 {
   char head[NETSTRING_HEADMAX];
-  if (io_put(&out, head, netstring_fmthead(head, strlen(text))) == -1) _exit(0);
+  if (io_put(&out, head, netstring_fmthead(head, strlen(text))) == -1) log_end("write failed", 0);
   out_s(text);
   out_s(",");
 }
 
 /* ---- Configuration ---- */
 
-static unsigned long long databytes;
+static unsigned long long databytes, logging;
 static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
 static size_t relaylen;
 
@@ -129,6 +149,7 @@ static void setup(void)
   if (control_readint(&databytes, "control/databytes") == -1) resources();
   x = env_get("DATABYTES");
   if (x) num_scan(x, strlen(x), &databytes);
+  if (control_readint(&logging, "control/smtplog") == -1) resources();
 
   remotehost = env_get("TCPREMOTEHOST");
   if (!remotehost) remotehost = "unknown";
@@ -222,9 +243,11 @@ static void message(void)
 
 /* The sender netstring: refused if it has ADDR_MAX bytes or more or a
  * NUL. Returns 1 if it is acceptable. */
+static str from = STR_INIT; /* the sender, for the log */
+
 static int sender(void)
 {
-  static str addr = STR_INIT;
+  str *addr = &from;
   struct netstring ns;
   const char *p;
   size_t n;
@@ -233,14 +256,15 @@ static int sender(void)
   netstring_init(&ns, MESSAGE_MAX);
   next(&ns, &p, &n);
   ok = ns.len < ADDR_MAX;
-  addr.len = 0;
+  addr->len = 0;
   while (next(&ns, &p, &n) == NETSTRING_DATA) {
     if (ok && memchr(p, 0, n)) ok = 0;
-    if (ok && !str_cat(&addr, p, n)) resources();
+    if (ok && !str_cat(addr, p, n)) resources();
   }
   if (!ok) qq_fail(&q);
-  if (!str_putc(&addr, 0)) resources();
-  qq_from(&q, addr.s);
+  if (!str_putc(addr, 0)) resources();
+  qq_from(&q, addr->s);
+  --addr->len; /* the NUL is not the sender's */
   return ok;
 }
 
@@ -257,23 +281,46 @@ static void fate(char c)
   if (!str_putc(&fates, c)) resources();
 }
 
+static const char refused_rcpthosts[] = "Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)";
+static const char refused_long[] = "Dsorry, I can't handle that recipient (#5.1.3)";
+static const char refused_many[] = "Ztoo many recipients (#4.5.3)";
+
+/* Log a recipient: accepted (its fate follows the message's), or the
+ * response refusing it. */
+static void log_rcpt(const str *addr, const char *refusal)
+{
+  sesslog_begin(&lg, "rcpt");
+  sesslog_client(&lg, "<", addr->s, addr->len, ">");
+  if (refusal) {
+    sesslog_word(&lg, "refused");
+    sesslog_word(&lg, refusal);
+  } else {
+    sesslog_word(&lg, "ok");
+  }
+  sesslog_end(&lg);
+}
+
 /* One recipient, complete: decide its fate. */
 static void recipient(str *addr, int ok)
 {
   if (fates.len >= RCPT_MAX) {
     ++excess;
+    log_rcpt(addr, refused_many);
     return;
   }
   if (!ok) {
     fate('L');
+    log_rcpt(addr, refused_long);
     return;
   }
   if (relayclient) {
     if (!str_cats(addr, relayclient)) resources();
   } else if (!rcpthosts(addr->s, addr->len)) {
     fate('D');
+    log_rcpt(addr, refused_rcpthosts);
     return;
   }
+  log_rcpt(addr, 0);
   if (!str_putc(addr, 0)) resources();
   qq_to(&q, addr->s);
   anyrcpt = 1;
@@ -326,6 +373,14 @@ static void recipients(void)
   if (!netstring_idle(&one)) badproto();
 }
 
+/* The recipients given to qmail-queue. */
+static unsigned long long countk(void)
+{
+  unsigned long long k = 0;
+  for (size_t i = 0; i < fates.len; ++i) k += fates.s[i] == 'K';
+  return k;
+}
+
 static void package(void)
 {
   char ok[80];
@@ -343,7 +398,10 @@ static void package(void)
   result = qq_close(&q);
   if (!senderok) result = "Dunacceptable sender (#5.1.7)";
   if (toobig) result = "Dsorry, that message size exceeds my databytes limit (#5.3.4)";
+  ++npackages;
   if (!*result) {
+    ++nqueued;
+    sesslog_queued(&lg, qp, bytes, from.s, from.len, countk());
     memcpy(ok, "Kok ", 4);
     len = 4 + num_fmt(ok + 4, (unsigned long long)time(0));
     memcpy(ok + len, " qp ", 4);
@@ -351,14 +409,16 @@ static void package(void)
     len += num_fmt(ok + len, qp);
     ok[len] = 0;
     result = ok;
+  } else {
+    sesslog_refused(&lg, from.s, from.len, result);
   }
   for (size_t i = 0; i < fates.len; ++i)
     switch (fates.s[i]) {
     case 'K': respond(result); break;
-    case 'D': respond("Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"); break;
-    default: respond("Dsorry, I can't handle that recipient (#5.1.3)"); break; /* 'L' */
+    case 'D': respond(refused_rcpthosts); break;
+    default: respond(refused_long); break; /* 'L' */
     }
-  for (unsigned long long i = 0; i < excess; ++i) respond("Ztoo many recipients (#4.5.3)");
+  for (unsigned long long i = 0; i < excess; ++i) respond(refused_many);
 }
 
 int main(void)
@@ -369,5 +429,7 @@ int main(void)
   io_init(&in, net_read, 0, inspace, sizeof inspace);
   io_init(&out, io_write, 1, outspace, sizeof outspace);
   setup();
+  sesslog_init(&lg, logging != 0);
+  sesslog_connect(&lg, "qmtp", remoteip, remotehost, remoteinfo);
   for (;;) package();
 }

@@ -10,7 +10,8 @@
  * control/timeoutsmtpd seconds.
  * Touches: reads QMAILHOME/control (smtpgreeting, me, localiphost,
  * timeoutsmtpd, rcpthosts, morercpthosts.cdb, badmailfrom, databytes,
- * smtpsize);
+ * smtpsize, smtplog); with smtplog, writes its session log on fd 2
+ * (sesslog.h: the client's bytes escaped, lines bounded);
  * runs QMAILHOME/bin/qmail-queue; writes nothing else. */
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include "ipme.h"
 #include "rcpthosts.h"
 #include "received.h"
+#include "sesslog.h"
 #include "date822.h"
 #include "env.h"
 #include "io.h"
@@ -37,6 +39,12 @@
 
 #define RCPT_MAX 10000 /* recipients per message; more get 452 */
 
+/* The session log (control/smtplog, sesslog.h) and what it counts. */
+static struct sesslog lg;
+static unsigned long long nmails, nrcpts, nqueued;
+
+static void log_end(const char *why, int code) __attribute__((noreturn));
+
 /* ---- Talking to the client ---- */
 
 static char inspace[65536];
@@ -46,17 +54,17 @@ static iobuf in, out;
 /* A failed or timed-out write ends the session silently, as in qmail. */
 static void flush(void)
 {
-  if (io_flush(&out) == -1) _exit(1);
+  if (io_flush(&out) == -1) log_end(netio_timedout ? "timeout" : "write failed", 1);
 }
 
 static void out_s(const char *s)
 {
-  if (io_puts(&out, s) == -1) _exit(1);
+  if (io_puts(&out, s) == -1) log_end(netio_timedout ? "timeout" : "write failed", 1);
 }
 
 static void out_n(unsigned long long n)
 {
-  if (io_putnum(&out, n) == -1) _exit(1);
+  if (io_putnum(&out, n) == -1) log_end(netio_timedout ? "timeout" : "write failed", 1);
 }
 
 /* Read op: replies go out only when we are about to wait for input, so
@@ -77,15 +85,47 @@ static size_t feed(void)
   if (r == -1 && netio_timedout) {
     out_s("451 timeout (#4.4.2)\r\n");
     flush();
+    log_end("timeout", 1);
   }
-  _exit(1);
+  log_end(r ? "read failed" : "dropped", 1);
 }
 
-static void die(const char *reply)
+/* Answer text (a reply of ours, CR LF ended) and log the event: what it
+ * was about (the client's address or argument, when addr is not 0), then
+ * "ok" for a 250, or "refused" and the reply. */
+static void reply(const char *event, const str *addr, const char *text)
 {
-  out_s(reply);
+  out_s(text);
+  sesslog_begin(&lg, event);
+  if (addr) sesslog_client(&lg, "<", addr->s, addr->len, ">");
+  if (!strncmp(text, "250", 3)) {
+    sesslog_word(&lg, "ok");
+  } else {
+    sesslog_word(&lg, "refused");
+    sesslog_wordn(&lg, text, strlen(text) - 2);
+  }
+  sesslog_end(&lg);
+}
+
+static void log_end(const char *why, int code)
+{
+  sesslog_begin(&lg, "end");
+  sesslog_word(&lg, why);
+  sesslog_word(&lg, "mails");
+  sesslog_num(&lg, nmails);
+  sesslog_word(&lg, "rcpts");
+  sesslog_num(&lg, nrcpts);
+  sesslog_word(&lg, "queued");
+  sesslog_num(&lg, nqueued);
+  sesslog_end(&lg);
+  _exit(code);
+}
+
+static void die(const char *text)
+{
+  reply("session", 0, text);
   flush();
-  _exit(1);
+  log_end("refused", 1);
 }
 
 static void die_nomem(void) { die("421 out of memory (#4.3.0)\r\n"); }
@@ -100,6 +140,7 @@ static struct ctlset bmfset;
 static int bmfok;
 static unsigned long long databytes;
 static unsigned long long smtpsize; /* control/smtpsize: RFC 1870 SIZE */
+static unsigned long long logging;  /* control/smtplog */
 static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
 
 static void setup(void)
@@ -122,6 +163,8 @@ static void setup(void)
   x = env_get("DATABYTES");
   if (x) num_scan(x, strlen(x), &databytes);
   if (control_readint(&smtpsize, "control/smtpsize") == -1) die_control();
+  if (control_readint(&logging, "control/smtplog") == -1) die_control();
+  sesslog_init(&lg, logging != 0);
 
   remoteip = env_get("TCPREMOTEIP");
   if (!remoteip) remoteip = "unknown";
@@ -154,15 +197,22 @@ static void dohelo(const char *arg)
   fakehelo = strcasecmp(remotehost, helohost.s) != 0;
 }
 
+static void log_helo(const char *event)
+{
+  sesslog_begin(&lg, event);
+  sesslog_client(&lg, "", helohost.s, helohost.len, "");
+  sesslog_end(&lg);
+}
+
 static int overlong; /* the current command line was too long */
 
 /* Parse the address in arg into addr; 0 after answering a syntax error
  * (an overlong line's address is too long by definition). */
-static int parse_addr(const char *arg)
+static int parse_addr(const char *event, const char *arg)
 {
   int r = overlong ? 0 : smtpcmd_addr(arg, &addr, liphostok ? &liphost : 0, ipme_is);
   if (r == -1) die_nomem();
-  if (!r) out_s("555 syntax error (#5.5.4)\r\n");
+  if (!r) reply(event, 0, "555 syntax error (#5.5.4)\r\n");
   return r;
 }
 
@@ -190,6 +240,7 @@ static void smtp_helo(const char *arg)
   out_s("\r\n");
   seenmail = 0;
   dohelo(arg);
+  log_helo("helo");
 }
 
 static void smtp_ehlo(const char *arg)
@@ -208,16 +259,17 @@ static void smtp_ehlo(const char *arg)
   }
   seenmail = 0;
   dohelo(arg);
+  log_helo("ehlo");
 }
 
 static void smtp_mail(const char *arg)
 {
   unsigned long long size;
 
-  if (!parse_addr(arg)) return;
+  if (!parse_addr("mail", arg)) return;
   /* a message announced too big is refused before it is sent */
   if (smtpsize && databytes && smtpcmd_size(arg, &size) && size > databytes) {
-    out_s("552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n");
+    reply("mail", &addr, "552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n");
     return;
   }
   flagbarf = bmfcheck();
@@ -225,33 +277,35 @@ static void smtp_mail(const char *arg)
   rcptto.len = 0;
   rcptcount = 0;
   if (!str_copystr(&mailfrom, &addr)) die_nomem();
-  out_s("250 ok\r\n");
+  ++nmails;
+  reply("mail", &addr, "250 ok\r\n");
 }
 
 static void smtp_rcpt(const char *arg)
 {
   if (!seenmail) {
-    out_s("503 MAIL first (#5.5.1)\r\n");
+    reply("rcpt", 0, "503 MAIL first (#5.5.1)\r\n");
     return;
   }
-  if (!parse_addr(arg)) return;
+  if (!parse_addr("rcpt", arg)) return;
   if (flagbarf) {
-    out_s("553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)\r\n");
+    reply("rcpt", &addr, "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)\r\n");
     return;
   }
   if (relayclient) {
     if (!str_cats(&addr, relayclient)) die_nomem();
   } else if (!addrallowed()) {
-    out_s("553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n");
+    reply("rcpt", &addr, "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n");
     return;
   }
   if (rcptcount >= RCPT_MAX) {
-    out_s("452 too many recipients (#4.5.3)\r\n");
+    reply("rcpt", &addr, "452 too many recipients (#4.5.3)\r\n");
     return;
   }
   if (!str_catstr(&rcptto, &addr) || !str_putc(&rcptto, 0)) die_nomem();
   ++rcptcount;
-  out_s("250 ok\r\n");
+  ++nrcpts;
+  reply("rcpt", &addr, "250 ok\r\n");
 }
 
 /* Append s to sa with every byte but letters, digits and . @ % + / = : -
@@ -275,16 +329,16 @@ static void smtp_data(void)
   int refused;
 
   if (!seenmail) {
-    out_s("503 MAIL first (#5.5.1)\r\n");
+    reply("data", 0, "503 MAIL first (#5.5.1)\r\n");
     return;
   }
   if (!rcptcount) {
-    out_s("503 RCPT first (#5.5.1)\r\n");
+    reply("data", 0, "503 RCPT first (#5.5.1)\r\n");
     return;
   }
   seenmail = 0;
   if (qq_open(&q) == -1) {
-    out_s("451 qqt failure (#4.3.0)\r\n");
+    reply("data", 0, "451 qqt failure (#4.3.0)\r\n");
     return;
   }
   qp = qq_pid(&q);
@@ -313,14 +367,18 @@ static void smtp_data(void)
     out_s(" qp ");
     out_n(qp);
     out_s("\r\n");
+    ++nqueued;
+    sesslog_queued(&lg, qp, data.bytes, mailfrom.s, mailfrom.len, rcptcount);
   } else if (smtpdata_looping(&data)) {
-    out_s("554 too many hops, this message is looping (#5.4.6)\r\n");
+    reply("data", &mailfrom, "554 too many hops, this message is looping (#5.4.6)\r\n");
   } else if (data.toobig) {
-    out_s("552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n");
+    reply("data", &mailfrom, "552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n");
   } else {
-    out_s(*result == 'D' ? "554 " : "451 ");
-    out_s(result + 1);
-    out_s("\r\n");
+    static str text = STR_INIT;
+    if (!str_copys(&text, *result == 'D' ? "554 " : "451 ") || !str_cats(&text, result + 1) ||
+        !str_cats(&text, "\r\n"))
+      die_nomem();
+    reply("data", &mailfrom, text.s);
   }
 }
 
@@ -350,7 +408,7 @@ static void command(struct smtpcmd *cmd)
     greet("221 ");
     out_s("\r\n");
     flush();
-    _exit(0);
+    log_end("quit", 0);
   default: /* SMTPCMD_UNKNOWN */
     out_s("502 unimplemented (#5.5.1)\r\n");
     break;
@@ -367,6 +425,7 @@ int main(void)
   if (chdir(auto_qmail) == -1) die_control();
   setup();
   dohelo(remotehost);
+  sesslog_connect(&lg, "smtp", remoteip, remotehost, remoteinfo);
   if (ipme_init() != 1) die("421 unable to figure out my IP addresses (#4.3.0)\r\n");
   greet("220 ");
   out_s(" ESMTP\r\n");

@@ -9,6 +9,7 @@ an administrator's svc -d, a second run brings the services up again and
 says so, leaving alone a sendmail that is not ours."""
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -35,7 +36,7 @@ done
 rm -f /usr/sbin/sendmail /usr/lib/sendmail
 cd "$TREE"
 HOST=up.example make -s up > "$T/up1" 2>&1
-cat "$QMAIL/control/smtpsize" > "$T/smtpsize"
+cat "$QMAIL/control/smtpsize" "$QMAIL/control/smtplog" > "$T/controls"
 readlink /usr/sbin/sendmail > "$T/link-sbin"
 readlink /usr/lib/sendmail > "$T/link-lib"
 for s in qmail-send qmail-smtpd qmail-pop3d; do svstat "/etc/service/$s"; done > "$T/stat1"
@@ -60,6 +61,8 @@ done
 rm /usr/lib/sendmail
 echo 'another MTA' > /usr/lib/sendmail
 HOST=up.example make -s up > "$T/up2" 2>&1
+sleep 1  # multilog writes what the SMTP service logged
+cat /var/log/qmail/qmail-smtpd/current > "$T/smtpdlog"
 for s in qmail-send qmail-smtpd qmail-pop3d; do svstat "/etc/service/$s"; done > "$T/stat2"
 cat /usr/lib/sendmail > "$T/foreign"
 '''
@@ -102,7 +105,13 @@ class Bringup(unittest.TestCase):
         self.assertIn('bringup: linked /usr/sbin/sendmail to %s\n' % sendmail, up1)
         self.assertIn('bringup: linked /usr/lib/sendmail to %s\n' % sendmail, up1)
         self.assertIn('answering SMTP on port 25', up1)
-        self.assertEqual(self.read('smtpsize'), '1\n')  # what a new site wants
+        self.assertEqual(self.read('controls'), '1\n1\n')  # smtpsize, smtplog: a new site's
+        # make up's own test sessions, in the SMTP service's log
+        log = self.read('smtpdlog')
+        m = re.search(r'\n@[0-9a-f]{24} tcpserver: pid (\d+) from 127\.0\.0\.1\n', log)
+        self.assertTrue(m, log)
+        self.assertIn(' %s smtp from 127.0.0.1 host unknown\n' % m.group(1), log)
+        self.assertIn(' %s end dropped mails 0 rcpts 0 queued 0\n' % m.group(1), log)
         self.assertEqual(self.read('link-sbin'), sendmail + '\n')
         self.assertEqual(self.read('link-lib'), sendmail + '\n')
         for s, line in zip(SERVICES, self.read('stat1').splitlines()):

@@ -40,7 +40,8 @@ from dnsserver import A, PTR, Zone
 from harness import Q
 
 OK = re.compile(rb'^Kok (\d+) qp (\d+)$')
-CONTROLS = ['me', 'rcpthosts', 'morercpthosts', 'morercpthosts.cdb', 'databytes', 'qmqpservers']
+CONTROLS = ['me', 'rcpthosts', 'morercpthosts', 'morercpthosts.cdb', 'databytes', 'qmqpservers',
+            'smtplog']
 
 REFUSED_DOMAIN = b"Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
 BAD_RCPT = b"Dsorry, I can't handle that recipient (#5.1.3)"
@@ -360,6 +361,50 @@ class Qmtp(Base):
         self.assertEqual(resp[1], BAD_RCPT)
         self.assertTrue(OK.match(resp[0]), resp)
         self.assertEqual(self.only_message()[1], [long_ok + b'@relay.example'])
+
+    def logged(self, program, data, env):
+        """Run program on data as qmaild twice: without control/smtplog
+        nothing on fd 2; with it, the qp of its first response and the
+        log lines, the pid they all start with checked and taken off."""
+        r = Q.run([program], input=data, env=env, user='qmaild')
+        self.assertEqual((r.returncode, r.stderr), (0, b''))
+        Q.clear_queue()
+        Q.control('smtplog', '1\n')
+        r = Q.run([program], input=data, env=env, user='qmaild')
+        self.assertEqual(r.returncode, 0)
+        qp = OK.match(netstrings(r.stdout)[0]).group(2).decode()
+        log = r.stderr.decode().splitlines()
+        pid = log[0].split(' ', 1)[0]
+        self.assertTrue(pid.isdigit() and all(l.startswith(pid + ' ') for l in log), log)
+        return qp, [l.split(' ', 1)[1] for l in log]
+
+    def test_session_log(self):
+        """control/smtplog: a line per event on fd 2, the client's bytes
+        escaped; nothing without it."""
+        Q.control('rcpthosts', 'example.com\n')
+        env = {'TCPREMOTEIP': '192.0.2.7', 'TCPREMOTEHOST': 'c\x01.example'}
+        data = (qmtp(b'x\n', b'a b@c', [b'd@example.com', b'e@other.example']) +
+                qmtp(b'y\n', b'a' * 1000, [b'd@example.com']))
+        qp, log = self.logged('qmail-qmtpd', data, env)
+        self.assertEqual(log, [
+            'qmtp from 192.0.2.7 host c\\x01.example',
+            'rcpt <d@example.com> ok',
+            "rcpt <e@other.example> refused Dsorry, that domain isn't in my list of allowed "
+            'rcpthosts (#5.7.1)',
+            'queued qp %s bytes 2 from <a\\x20b@c> rcpts 1' % qp,
+            'rcpt <d@example.com> ok',
+            # a sender too long is not kept
+            'message <> refused Dunacceptable sender (#5.1.7)',
+            'end closed messages 2 queued 1'])
+
+    def test_qmqpd_session_log(self):
+        env = {'TCPREMOTEIP': '192.0.2.8'}
+        data = qmqp(b'Subject: x\n\nhi\n', b'a@b', [b'c@d', b'e\nf@g'])
+        qp, log = self.logged('qmail-qmqpd', data, env)
+        self.assertEqual(log, [
+            'qmqp from 192.0.2.8 host unknown',
+            'queued qp %s bytes 15 from <a@b> rcpts 2' % qp,
+            'end done'])
 
     def test_bad_sender(self):
         srv = self.server()

@@ -22,7 +22,7 @@ from harness import Q
 ACCEPT = re.compile(rb'^250 ok (\d+) qp (\d+)\r\n$')
 BARELF = b'451 See http://pobox.com/~djb/docs/smtplf.html.\r\n'
 SMTPD_CONTROLS = ['me', 'smtpgreeting', 'localiphost', 'timeoutsmtpd', 'rcpthosts', 'morercpthosts',
-                  'morercpthosts.cdb', 'badmailfrom', 'databytes']
+                  'morercpthosts.cdb', 'badmailfrom', 'databytes', 'smtpsize', 'smtplog']
 
 
 def children(pid):
@@ -400,6 +400,85 @@ class Smtpd(unittest.TestCase):
         self.assertEqual(e.exception.smtp_code, 552)
         c.quit()
         self.assertNothingQueued()
+
+    # ---- the session log (control/smtplog)
+
+    def run_smtpd(self, data, env):
+        """qmail-smtpd on pipes as qmaild: (exit code, replies, log lines
+        with the pid checked and taken off)."""
+        r = Q.run(['qmail-smtpd'], input=data, env=env, user='qmaild')
+        log = r.stderr.decode('latin-1').splitlines()
+        pids = {l.split(' ', 1)[0] for l in log}
+        self.assertTrue(len(pids) <= 1 and all(p.isdigit() for p in pids), log)
+        return r.returncode, r.stdout, [l.split(' ', 1)[1] for l in log]
+
+    def test_session_log(self):
+        env = {'TCPREMOTEIP': '192.0.2.1', 'TCPREMOTEHOST': 'client.example',
+               'TCPREMOTEINFO': 'u\nser', 'TCPLOCALHOST': 'mx.example'}
+        session = (b'EHLO cl\x01i ent\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@example.com>\r\n'
+                   b'RCPT TO:<c@other.example>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n'
+                   b'MAIL FROM:<bad@x.example>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n'
+                   b'MAIL FROM:<' + b'a' * 900 + b'>\r\nHELO x\r\n'
+                   b'MAIL FROM:<a@b.example>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n'
+                   + b'y' * 200 + b'\r\n.\r\nQUIT\r\n')
+        self.control('badmailfrom', 'bad@x.example\n')
+        self.control('databytes', '100\n')
+        # off, as in qmail-1.03: not a byte on fd 2
+        code, out, log = self.run_smtpd(session, env)
+        self.assertEqual((code, log), (0, []))
+        self.clear()
+        self.control('smtplog', '1\n')
+        code, out, log = self.run_smtpd(session, env)
+        self.assertEqual(code, 0)
+        m = re.search(rb'250 ok \d+ qp (\d+)', out)
+        self.assertTrue(m, out)
+        self.assertEqual(log, [
+            'smtp from 192.0.2.1 host client.example info u\\x0aser',
+            'ehlo cl\\x01i\\x20ent',
+            'mail <a@b.example> ok',
+            'rcpt <c@example.com> ok',
+            "rcpt <c@other.example> refused 553 sorry, that domain isn't in my list of allowed "
+            'rcpthosts (#5.7.1)',
+            'queued qp %s bytes 15 from <a@b.example> rcpts 1' % m.group(1).decode(),
+            'mail <bad@x.example> ok',
+            'rcpt <c@example.com> refused 553 sorry, your envelope sender is in my badmailfrom '
+            'list (#5.7.1)',
+            'data refused 503 RCPT first (#5.5.1)',
+            'mail refused 555 syntax error (#5.5.4)',
+            'helo x',
+            'mail <a@b.example> ok',
+            'rcpt <c@example.com> ok',
+            'data <a@b.example> refused 552 sorry, that message size exceeds my databytes limit '
+            '(#5.3.4)',
+            'end quit mails 3 rcpts 2 queued 1'])
+
+    def test_session_log_bounds_and_ends(self):
+        self.control('smtplog', '1\n')
+        env = {'TCPREMOTEIP': '192.0.2.1'}
+        # a line is cut at 1000 bytes, whatever the client sends
+        r = Q.run(['qmail-smtpd'], input=b'HELO ' + b'\x01' * 2000 + b'\r\n', env=env, user='qmaild')
+        raw = r.stderr.split(b'\n')
+        self.assertEqual(raw[-1], b'')
+        self.assertLessEqual(max(len(l) + 1 for l in raw), 1000)  # newline included
+        log = [l.split(b' ', 1)[1].decode() for l in raw[:-1]]
+        self.assertEqual(log[0], 'smtp from 192.0.2.1 host unknown')
+        self.assertTrue(log[1].startswith('helo \\x01\\x01'), log[1])
+        self.assertTrue(log[1].endswith('...'), log[1])
+        self.assertEqual(log[2], 'end dropped mails 0 rcpts 0 queued 0')
+        # a client that goes quiet
+        self.control('timeoutsmtpd', '1\n')
+        p = subprocess.Popen([Q.bin('qmail-smtpd')], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=dict(env, PATH='/usr/bin:/bin'), cwd='/',
+                             user=Q.uid('qmaild'), group=Q.gid('nofiles'), extra_groups=[])
+        p.stdin.write(b'HELO x\r\n')
+        p.stdin.flush()  # and the input stays open, silent
+        out, err = p.stdout.read(), p.stderr.read()
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=20), 1)
+        self.assertEqual(out, lines(GREET, b'250 mx.example', b'451 timeout (#4.4.2)'))
+        self.assertEqual([l.split(' ', 1)[1] for l in err.decode().splitlines()],
+                         ['smtp from 192.0.2.1 host unknown', 'helo x',
+                          'end timeout mails 0 rcpts 0 queued 0'])
 
     def test_hop_count(self):
         srv = self.server()

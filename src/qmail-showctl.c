@@ -2,7 +2,7 @@
  * build settings, then every control file qmail-1.03 reads with its value
  * or default, then the files in control/ that no qmail program reads.
  * Output lines are qmail-1.03's, word for word, but for remotebatch,
- * which qmail-1.03 does not have.
+ * smtplog and smtpsize, which qmail-1.03 does not have.
  * Runs as whoever invokes it, with no privileges of its own. Trusts no
  * control file: each is read through the bounded control readers and
  * every byte outside printable ASCII is shown as '?'. Reads QMAILHOME/
@@ -132,14 +132,15 @@ static void show_mrh_cdb(void)
     io_puts(&out, "Modified recently enough; hopefully up to date.\n");
 }
 
-/* remotebatch (not in qmail-1.03): as qmail-send reads it, a first
- * line 0 turns batching off; no file, or anything else, leaves it on. */
-static void show_remotebatch(void)
+/* A switch not in qmail-1.03, as the program that reads it does: a
+ * first line 0 turns it off, any other number on; without the file (or
+ * without a number) it is on_by_default. */
+static void show_switch(const char *fn, int on_by_default, const char *on, const char *off)
 {
-  unsigned long long value = 1;
+  unsigned long long value = (unsigned long long)on_by_default;
 
-  begin("remotebatch");
-  switch (control_readint(&value, "remotebatch")) {
+  begin(fn);
+  switch (control_readint(&value, fn)) {
   case 0:
     io_puts(&out, "(Default.) ");
     break;
@@ -149,8 +150,8 @@ static void show_remotebatch(void)
     io_puts(&out, "Oops! Trouble reading this file.\n");
     return;
   }
-  io_puts(&out, value ? "Remote recipients at one domain share an SMTP connection, up to 100.\n"
-                 : "Each remote recipient gets an SMTP connection of its own.\n");
+  io_puts(&out, value ? on : off);
+  io_puts(&out, "\n");
 }
 
 /* Every file shown above; anything else in control/ is reported. */
@@ -160,8 +161,8 @@ static const char *const known[] = {
   "doublebouncehost", "doublebounceto", "envnoathost", "helohost", "idhost",
   "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb",
   "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts",
-  "remotebatch", "smtpgreeting", "smtproutes", "timeoutconnect", "timeoutremote",
-  "timeoutsmtpd", "virtualdomains"
+  "remotebatch", "smtpgreeting", "smtplog", "smtproutes", "smtpsize", "timeoutconnect",
+  "timeoutremote", "timeoutsmtpd", "virtualdomains"
 };
 
 static int is_known(const char *name)
@@ -253,9 +254,14 @@ int main(void)
     show_list("morercpthosts", "No rcpthosts; morercpthosts is irrelevant.",
               "No rcpthosts; doesn't matter that morercpthosts has ", ".");
   show_mrh_cdb();
-  show_remotebatch();
+  show_switch("remotebatch", 1, "Remote recipients at one domain share an SMTP connection, up to 100.",
+              "Each remote recipient gets an SMTP connection of its own.");
   show_line("smtpgreeting", 1, "smtpgreeting", "SMTP greeting: 220 ");
+  show_switch("smtplog", 0, "SMTP, QMTP and QMQP sessions are logged on standard error.",
+              "SMTP, QMTP and QMQP sessions are not logged.");
   show_list("smtproutes", "No artificial SMTP routes.", "SMTP route: ", "");
+  show_switch("smtpsize", 0, "SMTP offers SIZE and refuses a MAIL announcing more than databytes.",
+              "SMTP does not offer SIZE.");
   show_int("timeoutconnect", "60", "SMTP client connection timeout is ", " seconds");
   show_int("timeoutremote", "1200", "SMTP client data timeout is ", " seconds");
   show_int("timeoutsmtpd", "1200", "SMTP server data timeout is ", " seconds");

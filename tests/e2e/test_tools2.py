@@ -100,7 +100,11 @@ remotebatch: (Default.) Remote recipients at one domain share an SMTP connection
 
 smtpgreeting: (Default.) SMTP greeting: 220 smtpgreeting.
 
+smtplog: (Default.) SMTP, QMTP and QMQP sessions are not logged.
+
 smtproutes: (Default.) No artificial SMTP routes.
+
+smtpsize: (Default.) SMTP does not offer SIZE.
 
 timeoutconnect: (Default.) SMTP client connection timeout is 60 seconds.
 
@@ -171,8 +175,12 @@ remotebatch: (Default.) Remote recipients at one domain share an SMTP connection
 
 smtpgreeting: SMTP greeting: 220 mail.example.org ready.
 
+smtplog: SMTP, QMTP and QMQP sessions are logged on standard error.
+
 smtproutes: 
 SMTP route: :relay.example.net:2525
+
+smtpsize: SMTP does not offer SIZE.
 
 timeoutconnect: SMTP client connection timeout is 5 seconds.
 
@@ -230,7 +238,9 @@ class ShowCtl(unittest.TestCase):
         Q.control('queuelifetime', '86400 seconds\n')
         Q.control('rcpthosts', 'example.org\n.example.org\n')
         Q.control('smtpgreeting', 'mail.example.org ready\n')
+        Q.control('smtplog', '1\n')
         Q.control('smtproutes', ':relay.example.net:2525\n')
+        Q.control('smtpsize', '0\n')
         Q.control('timeoutconnect', '5\n')
         Q.control('timeoutsmtpd', '0\n')
         Q.control('virtualdomains', 'lists.example.org:alias-lists\n')

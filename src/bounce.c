@@ -105,3 +105,35 @@ int bounce_break(str *out, const str *returnpath, int kind)
          str_cats(out, "Return-Path: <") &&
          bounce_quote_addr(out, returnpath->s, returnpath->len) && str_cats(out, ">\n");
 }
+
+/* n unit, or n units. */
+static int cat_count(str *out, unsigned long long n, const char *unit)
+{
+  return str_catnum(out, n) && str_putc(out, ' ') && str_cats(out, unit) &&
+         (n == 1 || str_putc(out, 's'));
+}
+
+int bounce_delay_head(str *out, time_t now, const str *bouncefrom, const str *bouncehost,
+                      const str *recipient, unsigned long long lifetime)
+{
+  int ok = str_cats(out, "Date: ") && date822_cat(out, now) &&
+           str_cats(out, "\nFrom: ") && bounce_quote_local(out, bouncefrom->s, bouncefrom->len) &&
+           str_putc(out, '@') && str_catstr(out, bouncehost) &&
+           str_cats(out, "\nTo: ") && bounce_quote_addr(out, recipient->s, recipient->len) &&
+           str_cats(out, "\nSubject: delivery delay notice\n\nHi. This is the qmail-send program at ") &&
+           str_catstr(out, bouncehost) &&
+           str_cats(out, ".\nI haven't been able to deliver your message to the following addresses yet.\n"
+                         "This is not a permanent error: I'll keep trying until the message has been\n"
+                         "in the queue for ");
+  if (!ok) return 0;
+  if (lifetime && lifetime % 86400 == 0) ok = cat_count(out, lifetime / 86400, "day");
+  else if (lifetime && lifetime % 3600 == 0) ok = cat_count(out, lifetime / 3600, "hour");
+  else ok = cat_count(out, lifetime, "second");
+  return ok && str_cats(out, ". You need not send it again.\n\n");
+}
+
+int bounce_delay_break(str *out, const str *returnpath)
+{
+  return str_cats(out, "--- Below this line is the header of the message.\n\nReturn-Path: <") &&
+         bounce_quote_addr(out, returnpath->s, returnpath->len) && str_cats(out, ">\n");
+}

@@ -69,4 +69,28 @@ int bounce_head(str *out, time_t now, const str *bouncefrom, const str *bounceho
 /* Append the break paragraph and the Return-Path line. */
 int bounce_break(str *out, const str *returnpath, int kind);
 
+/* The delay notice (not in qmail-1.03; control/queuewarn): sent once to
+ * the sender of a message still undelivered to some recipients, in the
+ * same format, from the null sender:
+ *     Date: DATE\n
+ *     From: BOUNCEFROM@BOUNCEHOST\n
+ *     To: RECIPIENT\n
+ *     Subject: delivery delay notice\n
+ *     \n
+ *     Hi. This is the qmail-send program at BOUNCEHOST.\n
+ *     I haven't been able to deliver your message to the following addresses yet.\n
+ *     This is not a permanent error: I'll keep trying until the message has been\n
+ *     in the queue for LIFETIME. You need not send it again.\n
+ *     \n
+ *     paragraphs, as bounce_paragraph makes them, with the last deferral
+ *     --- Below this line is the header of the message.\n
+ *     \n
+ *     Return-Path: <SENDER>\n
+ *     the header of the message as queued
+ * LIFETIME is queuelifetime in days, hours or seconds, whichever is
+ * whole ("7 days", "1 hour", "90 seconds"). */
+int bounce_delay_head(str *out, time_t now, const str *bouncefrom, const str *bouncehost,
+                      const str *recipient, unsigned long long lifetime);
+int bounce_delay_break(str *out, const str *returnpath);
+
 #endif

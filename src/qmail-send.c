@@ -70,6 +70,8 @@
                                 RCPTs an SMTP server must take (RFC 5321) */
 #define WINDOW_MAX 1000      /* recipients grouped into requests at a time */
 #define WINDOW_BYTES 262144  /* ... and their bytes (one more record fits) */
+#define DELAYS_SHOWN 100     /* recipients a delay notice names */
+#define HEADER_SHOWN 65536   /* bytes of header it shows */
 
 /* qmail-rspawn's limits on a request (src/qmail-rspawn.c): bytes in one
  * string, recipients, and bytes after the slot. A recipient too long for
@@ -180,6 +182,7 @@ struct controls {
   unsigned int conc[CHANNELS];
   int remotebatch;     /* several remote recipients per request */
   unsigned long long lifetime;
+  unsigned long long queuewarn; /* hours before a delay notice; 0: none */
   struct rewrite rw;
 };
 
@@ -221,6 +224,7 @@ static int controls_read(struct controls *c)
   if (control_readint(&conc[0], "control/concurrencylocal") == -1) goto done;
   if (control_readint(&conc[1], "control/concurrencyremote") == -1) goto done;
   if (control_readint(&c->lifetime, "control/queuelifetime") == -1) goto done;
+  if (control_readint(&c->queuewarn, "control/queuewarn") == -1) goto done;
   /* 0 turns batching off; missing, or any other number, leaves it on. */
   if (control_readint(&batch, "control/remotebatch") == -1) goto done;
   c->remotebatch = batch != 0;
@@ -791,6 +795,9 @@ struct job {
   size_t refs;         /* the pass and the requests under way */
   size_t numtodo;      /* recipients the pass read, not yet done for good */
   str sender;
+  time_t birth;
+  str delays;          /* paragraphs of the recipients deferred in this pass */
+  size_t ndelays;      /* ... and how many there were */
 };
 
 static struct job *jobs;
@@ -814,7 +821,111 @@ static size_t job_open(unsigned long long id, int c)
   jobs[j].numtodo = 0;
   jobs[j].hiteof = 0;
   jobs[j].dying = 0;
+  jobs[j].delays.len = 0;
+  jobs[j].ndelays = 0;
   return j;
+}
+
+/* Copy the header of message file fn (up to its first empty line, at
+ * most HEADER_SHOWN bytes) into q; 0 if it could not be read. */
+static int qq_header(qq *q, const char *fn)
+{
+  char buf[IO_INSIZE];
+  size_t total = 0;
+  int fd = open_read(fn), last = '\n';
+  ssize_t r;
+
+  if (fd == -1) return 0;
+  while (total < HEADER_SHOWN && (r = io_read(fd, buf, sizeof buf)) > 0) {
+    size_t n = (size_t)r, end = n;
+    for (size_t i = 0; i < n; last = buf[i++])
+      if (buf[i] == '\n' && last == '\n') {
+        end = i;
+        break;
+      }
+    if (end > HEADER_SHOWN - total) end = HEADER_SHOWN - total;
+    qq_put(q, buf, end);
+    total += end;
+    if (end < n) break;
+  }
+  close(fd);
+  return 1;
+}
+
+/* The sender of message jo, whose recipients have been deferred for
+ * control/queuewarn hours, hears so once: a notice with the paragraphs
+ * of this pass's deferrals and the recipients of the other channel still
+ * to do, then the message's header. That it went is marked on disk, as
+ * the owner-execute bit of info/S/N, synced: a restart sends none again.
+ * A message from the null sender (a bounce) or a double bounce gets none. */
+static void delaynotice(struct job *jo)
+{
+  static str fn = STR_INIT, recip = STR_INIT, returnpath = STR_INIT, text = STR_INIT,
+             line = STR_INIT;
+  char n[NUM_ULL_DIGITS + 1], qp[NUM_ULL_DIGITS + 1], space[1024];
+  int other = CHANNELS - 1 - jo->chan, fd, kind;
+  size_t shown = jo->ndelays < DELAYS_SHOWN ? jo->ndelays : DELAYS_SHOWN;
+  unsigned long long more = jo->ndelays - shown;
+  const char *result;
+  struct stat st;
+  iobuf b;
+  qq q;
+
+  qname(&fn, "info", jo->id, 1);
+  if (stat(fn.s, &st) == -1 || st.st_mode & 0100) return; /* sent, or no info */
+  while ((kind = bounce_plan(jo->sender.s, jo->sender.len, &ctl.doublebounceto,
+                             &ctl.doublebouncehost, &recip, &returnpath)) == -1)
+    nomem();
+  if (kind != BOUNCE_SINGLE) return;
+  if (qq_open(&q) == -1) {
+    log_line("warning: unable to start qmail-queue, will try later", (char *)0);
+    return;
+  }
+  while (text.len = 0, !bounce_delay_head(&text, time(0), &ctl.bouncefrom, &ctl.bouncehost,
+                                          &recip, ctl.lifetime))
+    nomem();
+  qq_put(&q, text.s, text.len);
+  qq_put(&q, jo->delays.s, jo->delays.len);
+  /* the other channel's recipients still to do, their last reasons not known here */
+  qname(&fn, chan_dir[other], jo->id, 1);
+  if ((fd = open_read(fn.s)) != -1) {
+    io_init(&b, io_read, fd, space, sizeof space);
+    while (line.len = 0, io_getline(&b, &line, 0, REC_MAX) == IO_LINE) {
+      if (line.s[0] != 'T') continue;
+      if (shown == DELAYS_SHOWN) {
+        ++more;
+        continue;
+      }
+      ++shown;
+      while (text.len = 0, !bounce_paragraph(&text, line.s + 1, "Not delivered yet.\n", 19)) nomem();
+      qq_put(&q, text.s, text.len);
+    }
+    close(fd);
+  }
+  if (more) {
+    while (text.len = 0, !(str_cats(&text, "And ") && str_catnum(&text, more) &&
+                           str_cats(&text, " more not shown.\n\n")))
+      nomem();
+    qq_put(&q, text.s, text.len);
+  }
+  while (text.len = 0, !bounce_delay_break(&text, &returnpath)) nomem();
+  qq_put(&q, text.s, text.len);
+  qname(&fn, "mess", jo->id, 1);
+  if (!qq_header(&q, fn.s)) qq_fail(&q);
+  qp[num_fmt(qp, qq_pid(&q))] = 0;
+  qq_from(&q, "");
+  qq_to(&q, recip.s);
+  result = qq_close(&q);
+  if (*result) {
+    log_line("warning: trouble injecting delay notice, will try later", (char *)0);
+    return;
+  }
+  n[num_fmt(n, jo->id)] = 0;
+  log_line("delay notice msg ", n, " qp ", qp, (char *)0);
+  qname(&fn, "info", jo->id, 1);
+  if ((fd = open_read(fn.s)) == -1 || fchmod(fd, 0700) == -1 || fsync(fd) == -1)
+    log_line("warning: unable to mark ", fn.s, "; the delay notice may be sent again", (char *)0);
+  if (fd != -1) close(fd);
 }
 
 static void job_close(size_t j)
@@ -855,6 +966,9 @@ static void job_close(size_t j)
     struct timeval tv[2];
     /* a message that stays needs its files on disk now */
     if ((p = pending_of(jo->id))) pending_commit(p);
+    if (ctl.queuewarn && jo->ndelays && recent > jo->birth &&
+        (unsigned long long)(recent - jo->birth) / 3600 >= ctl.queuewarn)
+      delaynotice(jo);
     tv[0].tv_sec = tv[1].tv_sec = when;
     tv[0].tv_usec = tv[1].tv_usec = 0;
     if (utimes(fn.s, tv) == -1)
@@ -1161,6 +1275,10 @@ static void del_done(int c, char letter, const char *mtext, size_t mlen)
       log_put(": deferral: ");
       log_safe(text.s, text.len);
       log_end();
+      /* for a delay notice, should this pass end one */
+      if (ctl.queuewarn && ++jo->ndelays <= DELAYS_SHOWN &&
+          !bounce_paragraph(&jo->delays, m->recip.s, text.s, text.len))
+        nomem();
       break;
     case FAILED:
       log_put(": failure: ");
@@ -1351,6 +1469,7 @@ static int pass_open(int c)
     if (getinfo(it.id, &jo->sender, &birth)) {
       jo->retry = sched_nextretry(birth, recent, chan_skip[c]);
       jo->dying = recent > birth && (unsigned long long)(recent - birth) > ctl.lifetime;
+      jo->birth = birth;
       /* Several recipients per request only for remote mail, with
        * batching on, and not for a VERP sender: it names the recipient,
        * so no two recipients share it. */

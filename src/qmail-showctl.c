@@ -1,8 +1,8 @@
 /* qmail-showctl: explain the qmail configuration (qmail-showctl(8)): the
  * build settings, then every control file qmail-1.03 reads with its value
  * or default, then the files in control/ that no qmail program reads.
- * Output lines are qmail-1.03's, word for word, but for remotebatch,
- * smtplog and smtpsize, which qmail-1.03 does not have.
+ * Output lines are qmail-1.03's, word for word, but for queuewarn,
+ * remotebatch, smtplog and smtpsize, which qmail-1.03 does not have.
  * Runs as whoever invokes it, with no privileges of its own. Trusts no
  * control file: each is read through the bounded control readers and
  * every byte outside printable ASCII is shown as '?'. Reads QMAILHOME/
@@ -132,6 +132,24 @@ static void show_mrh_cdb(void)
     io_puts(&out, "Modified recently enough; hopefully up to date.\n");
 }
 
+/* Begins the entry for fn, a number not in qmail-1.03, and reads it into
+ * value (left as it is without the file or without a number, which is
+ * said); 0 when the file is unreadable, said too. */
+static int begin_number(const char *fn, unsigned long long *value)
+{
+  begin(fn);
+  switch (control_readint(value, fn)) {
+  case 0:
+    io_puts(&out, "(Default.) ");
+    return 1;
+  case 1:
+    return 1;
+  default:
+    io_puts(&out, "Oops! Trouble reading this file.\n");
+    return 0;
+  }
+}
+
 /* A switch not in qmail-1.03, as the program that reads it does: a
  * first line 0 turns it off, any other number on; without the file (or
  * without a number) it is on_by_default. */
@@ -139,19 +157,25 @@ static void show_switch(const char *fn, int on_by_default, const char *on, const
 {
   unsigned long long value = (unsigned long long)on_by_default;
 
-  begin(fn);
-  switch (control_readint(&value, fn)) {
-  case 0:
-    io_puts(&out, "(Default.) ");
-    break;
-  case 1:
-    break;
-  default:
-    io_puts(&out, "Oops! Trouble reading this file.\n");
-    return;
-  }
+  if (!begin_number(fn, &value)) return;
   io_puts(&out, value ? on : off);
   io_puts(&out, "\n");
+}
+
+/* queuewarn (not in qmail-1.03): hours before a delay notice, none
+ * without the file or with 0. */
+static void show_queuewarn(void)
+{
+  unsigned long long hours = 0;
+
+  if (!begin_number("queuewarn", &hours)) return;
+  if (!hours) {
+    io_puts(&out, "No delay notices are sent.\n");
+    return;
+  }
+  io_puts(&out, "A sender hears once when a message is still undelivered after ");
+  io_putnum(&out, hours);
+  io_puts(&out, hours == 1 ? " hour.\n" : " hours.\n");
 }
 
 /* Every file shown above; anything else in control/ is reported. */
@@ -160,7 +184,7 @@ static const char *const known[] = {
   "concurrencyremote", "databytes", "defaultdomain", "defaulthost",
   "doublebouncehost", "doublebounceto", "envnoathost", "helohost", "idhost",
   "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb",
-  "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "rcpthosts",
+  "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "queuewarn", "rcpthosts",
   "remotebatch", "smtpgreeting", "smtplog", "smtproutes", "smtpsize", "timeoutconnect",
   "timeoutremote", "timeoutsmtpd", "virtualdomains"
 };
@@ -246,6 +270,7 @@ int main(void)
   show_line("plusdomain", 1, "plusdomain", "Plus domain name is ");
   show_list("qmqpservers", "No QMQP servers.", "QMQP server: ", ".");
   show_int("queuelifetime", "604800", "Message lifetime in the queue is ", " seconds");
+  show_queuewarn();
   if (show_list("rcpthosts", "SMTP clients may send messages to any recipient.",
                 "SMTP clients may send messages to recipients at ", "."))
     show_list("morercpthosts", "No effect.",

@@ -39,6 +39,7 @@ LOG_FORMATS = [re.compile(p) for p in (
     r'delivery \d+: report mangled, will defer',
     r'end msg \d+',
     r'bounce msg \d+ qp \d+',
+    r'delay notice msg \d+ qp \d+',
     r'triple bounce: discarding bounce/\d+',
     r'double bounce: discarding bounce/\d+',
     r'alert: .+',
@@ -273,6 +274,14 @@ class Send:
 
     def remote(self, slot, *reports):
         self.result(self.rres, slot, *reports)
+
+    def local_slots(self, count, what):
+        """The slots of the next count local requests, by recipient."""
+        slots = {}
+        for _ in range(count):
+            r = self.lreq.get(what)
+            slots[r[3][0]] = r[0]
+        return slots
 
     # ---- messages
     def new_message(self, qp):
@@ -791,10 +800,7 @@ class SendPipes(SendBase):
         s = self.start()
         n = s.new_message(inject(b'x\n', b'a@far.test',
                                  [b'one@example.org', b'gone@example.org', b'three@example.org']))
-        slots = {}
-        for _ in range(3):
-            r = s.lreq.get('a request')
-            slots[r[3][0]] = r[0]
+        slots = s.local_slots(3, 'a request')
         s.local(slots[b'one@example.org'], b'Kok\n')
         s.local(slots[b'gone@example.org'], b'DNo.\n')
         s.expect(r'delivery \d+: failure: No./')
@@ -806,10 +812,7 @@ class SendPipes(SendBase):
         self.assertEqual(s.cleaned, [])
         s = self.start()
         s.expect(r'new msg %d' % n)
-        slots = {}
-        for _ in range(3):
-            r = s.lreq.get('again')
-            slots[r[3][0]] = r[0]
+        slots = s.local_slots(3, 'again')
         self.assertEqual(sorted(slots),
                          [b'gone@example.org', b'one@example.org', b'three@example.org'])
         self.assertFalse(os.path.exists(bounce))
@@ -907,6 +910,100 @@ class SendPipes(SendBase):
         sm = split_of(m)
         self.assertEqual(self.fsynced(trace), [
             'local/%d/%d' % (sm, m), 'local/%d' % sm, 'info/%d/%d' % (sm, m), 'info/%d' % sm])
+
+    # ---- delay notices (control/queuewarn)
+
+    def age(self, n, hours):
+        old = time.time() - hours * 3600
+        os.utime(qpath('info', n), (old, old))
+
+    @staticmethod
+    def defer_retry(s, answer, logged):
+        """Starts the retries at once and defers the local one again."""
+        s.proc.send_signal(signal.SIGALRM)
+        s.local(s.lreq.get('a retry')[0], answer)
+        s.expect(r'delivery \d+: deferral: %s/' % logged)
+
+    def test_delay_notice(self):
+        controls(queuewarn='4\n', bouncefrom='Mailer Daemon\n', bouncehost='bounces.example.org\n')
+        s = self.start()
+        msg = b'Subject: slow\nX-Long: a\n  b\n\nthe body\n'
+        n = s.new_message(inject(msg, b'joe@far.test', [b'slow@example.org', b'fast@example.org']))
+        slots = s.local_slots(2, 'a request')
+        s.local(slots[b'fast@example.org'], b'Kok\n')
+        s.local(slots[b'slow@example.org'], b'Ztemporary trouble\n')
+        s.expect(r'delivery \d+: deferral: temporary_trouble/')
+        s.committed(n, 1.0)
+        # young yet: no notice
+        self.age(n, 3)
+        self.defer_retry(s, b'Zstill in trouble\n', 'still_in_trouble')
+        s.lreq.none_within(0.5)
+        self.assertFalse(any(l.startswith('delay notice') for l in s.lines))
+        # four hours on: the next deferral sends one
+        self.age(n, 5)
+        s.proc.send_signal(signal.SIGALRM)
+        s.local(s.lreq.get('a retry')[0], b'Zstill in trouble\n\nreally.\n')
+        dn = int(s.expect(r'delay notice msg %d qp (\d+)' % n).group(1))
+        bn = s.new_message(dn)
+        self.assertIn('info msg %d: bytes %d from <> qp %d uid %d'
+                      % (bn, os.stat(qpath('mess', bn)).st_size, dn, Q.uid('qmails')), s.lines)
+        slot, m, sender, rcpts = s.rreq.get('the notice')
+        self.assertEqual((m, sender, rcpts), (bn, b'', [b'joe@far.test']))
+        notice = read_file(qpath('mess', bn))
+        received = re.match(rb'Received: \(qmail %d invoked for bounce\); [^\n]*\nDate: [^\n]*\n' % dn,
+                            notice)
+        self.assertTrue(received, notice[:300])
+        original = read_file(qpath('mess', n))
+        header = original[:original.index(b'\n\n') + 1]
+        self.assertEqual(notice[received.end():],
+                         b'From: "Mailer Daemon"@bounces.example.org\n'
+                         b'To: joe@far.test\n'
+                         b'Subject: delivery delay notice\n'
+                         b'\n'
+                         b'Hi. This is the qmail-send program at bounces.example.org.\n'
+                         b"I haven't been able to deliver your message to the following addresses yet.\n"
+                         b"This is not a permanent error: I'll keep trying until the message has been\n"
+                         b'in the queue for 7 days. You need not send it again.\n'
+                         b'\n'
+                         b'<slow@example.org>:\n'
+                         b'still in trouble\n'
+                         b'/really.\n'
+                         b'\n'
+                         b'--- Below this line is the header of the message.\n'
+                         b'\n'
+                         b'Return-Path: <joe@far.test>\n' + header)
+        self.assertTrue(header.endswith(b'Subject: slow\nX-Long: a\n  b\n'), header)
+        self.assertEqual(os.stat(qpath('info', n)).st_mode & 0o777, 0o700)  # sent: marked
+        s.remote(slot, b'r', b'Kok\n')
+        s.expect(r'end msg %d' % bn)
+        # once: neither another deferral nor a restart sends it again
+        self.defer_retry(s, b'Zno\n', 'no')
+        s.finish()
+        s = self.start()
+        self.defer_retry(s, b'Zno\n', 'no')
+        s.lreq.none_within(0.5)
+        s.rreq.none_within(0.1)
+        self.assertFalse(any(l.startswith('delay notice') for l in s.lines))
+        s.finish()
+
+    def test_no_delay_notice_for_bounces(self):
+        controls(queuewarn='1\n')
+        s = self.start()
+        for sender in (b'', b'#@[]'):
+            s.cleaned.clear()  # the second message may get the first one's number
+            n = s.new_message(inject(b'x\n', sender, [b'slow@example.org']))
+            s.local(s.lreq.get('a request')[0], b'Zlater\n')
+            s.expect(r'delivery \d+: deferral: later/')
+            s.committed(n, 1.0)
+            self.age(n, 2)
+            self.defer_retry(s, b'Zlater\n', 'later')
+            s.lreq.none_within(0.5)
+            # done with it, so that it is not retried with the next
+            s.proc.send_signal(signal.SIGALRM)
+            s.local(s.lreq.get('the last retry')[0], b'Kok\n')
+            s.expect(r'end msg %d' % n)
+        self.assertFalse(any(l.startswith('delay notice') for l in s.lines))
+        s.finish()
 
     # ---- a broken trigger
 

@@ -90,6 +90,8 @@ qmqpservers: (Default.) No QMQP servers.
 
 queuelifetime: (Default.) Message lifetime in the queue is 604800 seconds.
 
+queuewarn: (Default.) No delay notices are sent.
+
 rcpthosts: (Default.) SMTP clients may send messages to any recipient.
 
 morercpthosts: (Default.) No rcpthosts; morercpthosts is irrelevant.
@@ -162,6 +164,8 @@ QMQP server: 10.0.0.1.
 QMQP server: 10.0.0.2.
 
 queuelifetime: Message lifetime in the queue is 86400 seconds.
+
+queuewarn: A sender hears once when a message is still undelivered after 4 hours.
 
 rcpthosts: 
 SMTP clients may send messages to recipients at example.org.
@@ -236,6 +240,7 @@ class ShowCtl(unittest.TestCase):
         Q.control('percenthack', 'example.org\n')
         Q.control('qmqpservers', '10.0.0.1\n10.0.0.2\n')
         Q.control('queuelifetime', '86400 seconds\n')
+        Q.control('queuewarn', '4\n')
         Q.control('rcpthosts', 'example.org\n.example.org\n')
         Q.control('smtpgreeting', 'mail.example.org ready\n')
         Q.control('smtplog', '1\n')

@@ -170,11 +170,59 @@ static void test_text(void)
   str_free(&db);
 }
 
+static void test_delay(void)
+{
+  str out = STR_INIT, from = s("MAILER-DAEMON"), host = s("mail.example.org");
+  str to = s("joe smith@far.test");
+
+  CHECK(bounce_delay_head(&out, 827034880, &from, &host, &to, 604800));
+  CHECK(bounce_paragraph(&out, "god@heaven.af.mil", "Connected to 192.0.2.1 but connection died. (#4.4.2)\n", 53));
+  CHECK(bounce_delay_break(&out, &to));
+  CHECK_SA(out,
+           "Date: 17 Mar 1996 03:54:40 -0000\n"
+           "From: MAILER-DAEMON@mail.example.org\n"
+           "To: \"joe smith\"@far.test\n"
+           "Subject: delivery delay notice\n"
+           "\n"
+           "Hi. This is the qmail-send program at mail.example.org.\n"
+           "I haven't been able to deliver your message to the following addresses yet.\n"
+           "This is not a permanent error: I'll keep trying until the message has been\n"
+           "in the queue for 7 days. You need not send it again.\n"
+           "\n"
+           "<god@heaven.af.mil>:\n"
+           "Connected to 192.0.2.1 but connection died. (#4.4.2)\n"
+           "\n"
+           "--- Below this line is the header of the message.\n"
+           "\n"
+           "Return-Path: <\"joe smith\"@far.test>\n");
+
+  /* The lifetime in the largest whole unit, singular when one. */
+  static const struct { unsigned long long secs; const char *want; } lifetimes[] = {
+    { 86400, "for 1 day." }, { 3600, "for 1 hour." }, { 7200, "for 2 hours." },
+    { 90, "for 90 seconds." }, { 1, "for 1 second." }, { 0, "for 0 seconds." },
+    { 90000, "for 25 hours." },
+  };
+  for (size_t i = 0; i < sizeof lifetimes / sizeof lifetimes[0]; i++) {
+    out.len = 0;
+    CHECK(bounce_delay_head(&out, 0, &from, &host, &to, lifetimes[i].secs));
+    size_t n = strlen(lifetimes[i].want);
+    int found = 0;
+    for (size_t k = 0; k + n <= out.len; k++)
+      if (!memcmp(out.s + k, lifetimes[i].want, n)) found = 1;
+    check_one(found, lifetimes[i].want, __FILE__, __LINE__);
+  }
+  str_free(&out);
+  str_free(&from);
+  str_free(&host);
+  str_free(&to);
+}
+
 int main(void)
 {
   RUN(test_paragraph);
   RUN(test_quote);
   RUN(test_plan);
   RUN(test_text);
+  RUN(test_delay);
   return check_report();
 }

@@ -13,59 +13,62 @@ static const struct {
   const char *name;
   char owner; /* 'o' root, 'q' qmailq */
   mode_t mode;
+  char group; /* 'q' qmail, 'n' nofiles */
 } programs[] = {
-  { "qmail-queue", 'q', 04711 },
-  { "qmail-inject", 'o', 0755 },
-  { "sendmail", 'o', 0755 },
-  { "predate", 'o', 0755 },
-  { "datemail", 'o', 0755 },
-  { "mailsubj", 'o', 0755 },
-  { "qmail-showctl", 'o', 0755 },
-  { "qmail-smtpd", 'o', 0755 },
-  { "qmail-qmtpd", 'o', 0755 },
-  { "qmail-qmqpd", 'o', 0755 },
-  { "qmail-qmqpc", 'o', 0755 },
-  { "tcp-env", 'o', 0755 },
-  { "qmail-newmrh", 'o', 0700 },
-  { "qmail-local", 'o', 0711 },
-  { "qmail-qread", 'o', 0755 },
-  { "qmail-qstat", 'o', 0755 },
-  { "qmail-tcpto", 'o', 0755 },
-  { "qmail-tcpok", 'o', 0755 },
-  { "splogger", 'o', 0711 },
-  { "qmail-lspawn", 'o', 0700 },
-  { "qmail-getpw", 'o', 0711 },
-  { "qmail-getpw-nss", 'o', 0711 },
-  { "qmail-newu", 'o', 0700 },
-  { "qmail-pw2u", 'o', 0711 },
-  { "qmail-remote", 'o', 0711 },
-  { "qmail-rspawn", 'o', 0711 },
-  { "qmail-send", 'o', 0711 },
-  { "qmail-clean", 'o', 0711 },
-  { "qmail-start", 'o', 0700 },
-  { "dnscname", 'o', 0755 },
-  { "dnsptr", 'o', 0755 },
-  { "dnsip", 'o', 0755 },
-  { "dnsmxip", 'o', 0755 },
-  { "dnsfq", 'o', 0755 },
-  { "hostname", 'o', 0755 },
-  { "ipmeprint", 'o', 0755 },
-  { "qmail-popup", 'o', 0711 },
-  { "qmail-pop3d", 'o', 0755 },
-  { "checkpassword", 'o', 0700 },
-  { "forward", 'o', 0755 },
-  { "condredirect", 'o', 0755 },
-  { "bouncesaying", 'o', 0755 },
-  { "except", 'o', 0755 },
-  { "preline", 'o', 0755 },
-  { "maildirmake", 'o', 0755 },
-  { "maildir2mbox", 'o', 0755 },
-  { "maildirwatch", 'o', 0755 },
-  { "elq", 'o', 0755 },
-  { "pinq", 'o', 0755 },
-  { "qail", 'o', 0755 },
-  { "qbiff", 'o', 0755 },
-  { "qreceipt", 'o', 0755 },
+  { "qmail-queue", 'q', 04711, 'q' },
+  { "qmail-inject", 'o', 0755, 'q' },
+  { "sendmail", 'o', 0755, 'q' },
+  { "predate", 'o', 0755, 'q' },
+  { "datemail", 'o', 0755, 'q' },
+  { "mailsubj", 'o', 0755, 'q' },
+  { "qmail-showctl", 'o', 0755, 'q' },
+  { "qmail-smtpd", 'o', 0755, 'q' },
+  { "qmail-qmtpd", 'o', 0755, 'q' },
+  { "qmail-qmqpd", 'o', 0755, 'q' },
+  { "qmail-qmqpc", 'o', 0755, 'q' },
+  { "tcp-env", 'o', 0755, 'q' },
+  { "qmail-newmrh", 'o', 0700, 'q' },
+  { "qmail-local", 'o', 0711, 'q' },
+  { "qmail-qread", 'o', 0755, 'q' },
+  { "qmail-qstat", 'o', 0755, 'q' },
+  { "qmail-tcpto", 'o', 0755, 'q' },
+  { "qmail-tcpok", 'o', 0755, 'q' },
+  { "splogger", 'o', 0711, 'q' },
+  { "qmail-lspawn", 'o', 0700, 'q' },
+  { "qmail-getpw", 'o', 0711, 'q' },
+  { "qmail-getpw-nss", 'o', 0711, 'q' },
+  /* setuid root for qmail-smtpd only: run by group nofiles, qmaild's */
+  { "qmail-rcptcheck", 'o', 04510, 'n' },
+  { "qmail-newu", 'o', 0700, 'q' },
+  { "qmail-pw2u", 'o', 0711, 'q' },
+  { "qmail-remote", 'o', 0711, 'q' },
+  { "qmail-rspawn", 'o', 0711, 'q' },
+  { "qmail-send", 'o', 0711, 'q' },
+  { "qmail-clean", 'o', 0711, 'q' },
+  { "qmail-start", 'o', 0700, 'q' },
+  { "dnscname", 'o', 0755, 'q' },
+  { "dnsptr", 'o', 0755, 'q' },
+  { "dnsip", 'o', 0755, 'q' },
+  { "dnsmxip", 'o', 0755, 'q' },
+  { "dnsfq", 'o', 0755, 'q' },
+  { "hostname", 'o', 0755, 'q' },
+  { "ipmeprint", 'o', 0755, 'q' },
+  { "qmail-popup", 'o', 0711, 'q' },
+  { "qmail-pop3d", 'o', 0755, 'q' },
+  { "checkpassword", 'o', 0700, 'q' },
+  { "forward", 'o', 0755, 'q' },
+  { "condredirect", 'o', 0755, 'q' },
+  { "bouncesaying", 'o', 0755, 'q' },
+  { "except", 'o', 0755, 'q' },
+  { "preline", 'o', 0755, 'q' },
+  { "maildirmake", 'o', 0755, 'q' },
+  { "maildir2mbox", 'o', 0755, 'q' },
+  { "maildirwatch", 'o', 0755, 'q' },
+  { "elq", 'o', 0755, 'q' },
+  { "pinq", 'o', 0755, 'q' },
+  { "qail", 'o', 0755, 'q' },
+  { "qbiff", 'o', 0755, 'q' },
+  { "qreceipt", 'o', 0755, 'q' },
 };
 
 /* Boot scripts, installed from B/boot/NAME into boot/NAME, mode 0755. */
@@ -74,19 +77,27 @@ static const char *const boot_scripts[] = {
   "binm2", "binm2+df", "binm3", "binm3+df"
 };
 
-static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,
-                const char *path, const char *from, uid_t uid, mode_t mode,
-                unsigned long size)
+static int emit_gid(int (*visit)(const struct hier_entry *), enum hier_kind kind,
+                    const char *path, const char *from, uid_t uid, gid_t gid, mode_t mode,
+                    unsigned long size)
 {
   struct hier_entry e;
   e.kind = kind;
   e.path = path;
   e.from = from;
   e.uid = uid;
-  e.gid = auto_gidq;
+  e.gid = gid;
   e.mode = mode;
   e.size = size;
   return visit(&e);
+}
+
+/* An entry in group qmail, as nearly everything is. */
+static int emit(int (*visit)(const struct hier_entry *), enum hier_kind kind,
+                const char *path, const char *from, uid_t uid, mode_t mode,
+                unsigned long size)
+{
+  return emit_gid(visit, kind, path, from, uid, auto_gidq, mode, size);
 }
 
 static int dir(int (*visit)(const struct hier_entry *), const char *path, uid_t uid, mode_t mode)
@@ -218,8 +229,9 @@ int hier_walk(const char *builddir, int (*visit)(const struct hier_entry *))
       r = -1;
       break;
     }
-    r = emit(visit, HIER_FILE, path.s, from.s,
-             programs[i].owner == 'q' ? auto_uidq : auto_uido, programs[i].mode, 0);
+    r = emit_gid(visit, HIER_FILE, path.s, from.s,
+                 programs[i].owner == 'q' ? auto_uidq : auto_uido,
+                 programs[i].group == 'n' ? auto_gidn : auto_gidq, programs[i].mode, 0);
   }
   for (size_t i = 0; r == 0 && i < sizeof boot_scripts / sizeof *boot_scripts; ++i) {
     path.len = from.len = 0;

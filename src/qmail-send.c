@@ -209,37 +209,25 @@ static unsigned int concurrency(unsigned long long v)
  * caller); the current directory is QMAILHOME. 1, or 0 on failure. */
 static int controls_read(struct controls *c)
 {
-  str locals = STR_INIT, percenthack = STR_INIT, vdoms = STR_INIT, envnoathost = STR_INIT;
   unsigned long long conc[CHANNELS] = { 10, 20 };
   unsigned long long batch = 1;
-  int ok = 0;
 
   c->lifetime = DEFAULT_LIFETIME;
-  if (control_init() != 1) goto done; /* control/me is required */
-  if (control_rldef(&c->bouncefrom, "control/bouncefrom", 0, "MAILER-DAEMON") != 1) goto done;
-  if (control_rldef(&c->bouncehost, "control/bouncehost", 1, "bouncehost") != 1) goto done;
-  if (control_rldef(&c->doublebouncehost, "control/doublebouncehost", 1, "doublebouncehost") != 1) goto done;
-  if (control_rldef(&c->doublebounceto, "control/doublebounceto", 0, "postmaster") != 1) goto done;
-  if (control_rldef(&envnoathost, "control/envnoathost", 1, "envnoathost") != 1) goto done;
-  if (control_readint(&conc[0], "control/concurrencylocal") == -1) goto done;
-  if (control_readint(&conc[1], "control/concurrencyremote") == -1) goto done;
-  if (control_readint(&c->lifetime, "control/queuelifetime") == -1) goto done;
-  if (control_readint(&c->queuewarn, "control/queuewarn") == -1) goto done;
+  if (control_init() != 1) return 0; /* control/me is required */
+  if (control_rldef(&c->bouncefrom, "control/bouncefrom", 0, "MAILER-DAEMON") != 1) return 0;
+  if (control_rldef(&c->bouncehost, "control/bouncehost", 1, "bouncehost") != 1) return 0;
+  if (control_rldef(&c->doublebouncehost, "control/doublebouncehost", 1, "doublebouncehost") != 1) return 0;
+  if (control_rldef(&c->doublebounceto, "control/doublebounceto", 0, "postmaster") != 1) return 0;
+  if (control_readint(&conc[0], "control/concurrencylocal") == -1) return 0;
+  if (control_readint(&conc[1], "control/concurrencyremote") == -1) return 0;
+  if (control_readint(&c->lifetime, "control/queuelifetime") == -1) return 0;
+  if (control_readint(&c->queuewarn, "control/queuewarn") == -1) return 0;
   /* 0 turns batching off; missing, or any other number, leaves it on. */
-  if (control_readint(&batch, "control/remotebatch") == -1) goto done;
+  if (control_readint(&batch, "control/remotebatch") == -1) return 0;
   c->remotebatch = batch != 0;
-  if (control_readfile(&locals, "control/locals", 1) == -1) goto done;
-  if (control_readfile(&percenthack, "control/percenthack", 0) == -1) goto done;
-  if (control_readfile(&vdoms, "control/virtualdomains", 0) == -1) goto done;
-  if (!rewrite_set(&c->rw, &locals, &percenthack, &vdoms, &envnoathost)) goto done;
+  if (!rewrite_read(&c->rw)) return 0;
   for (int i = 0; i < CHANNELS; ++i) c->conc[i] = concurrency(conc[i]);
-  ok = 1;
-done:
-  str_free(&locals);
-  str_free(&percenthack);
-  str_free(&vdoms);
-  str_free(&envnoathost);
-  return ok;
+  return 1;
 }
 
 static void reread(void)

@@ -2,7 +2,8 @@
  * build settings, then every control file qmail-1.03 reads with its value
  * or default, then the files in control/ that no qmail program reads.
  * Output lines are qmail-1.03's, word for word, but for queuewarn,
- * remotebatch, smtplog and smtpsize, which qmail-1.03 does not have.
+ * rcptcheck, remotebatch, smtplog and smtpsize, which qmail-1.03 does
+ * not have.
  * Runs as whoever invokes it, with no privileges of its own. Trusts no
  * control file: each is read through the bounded control readers and
  * every byte outside printable ASCII is shown as '?'. Reads QMAILHOME/
@@ -184,8 +185,8 @@ static const char *const known[] = {
   "concurrencyremote", "databytes", "defaultdomain", "defaulthost",
   "doublebouncehost", "doublebounceto", "envnoathost", "helohost", "idhost",
   "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb",
-  "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "queuewarn", "rcpthosts",
-  "remotebatch", "smtpgreeting", "smtplog", "smtproutes", "smtpsize", "timeoutconnect",
+  "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "queuewarn", "rcptcheck",
+  "rcpthosts", "remotebatch", "smtpgreeting", "smtplog", "smtproutes", "smtpsize", "timeoutconnect",
   "timeoutremote", "timeoutsmtpd", "virtualdomains"
 };
 
@@ -271,6 +272,8 @@ int main(void)
   show_list("qmqpservers", "No QMQP servers.", "QMQP server: ", ".");
   show_int("queuelifetime", "604800", "Message lifetime in the queue is ", " seconds");
   show_queuewarn();
+  show_switch("rcptcheck", 0, "SMTP refuses at RCPT a local address that has no mailbox.",
+              "SMTP accepts every local address; delivery bounces those without a mailbox.");
   if (show_list("rcpthosts", "SMTP clients may send messages to any recipient.",
                 "SMTP clients may send messages to recipients at ", "."))
     show_list("morercpthosts", "No effect.",

@@ -10,9 +10,13 @@
  * control/timeoutsmtpd seconds.
  * Touches: reads QMAILHOME/control (smtpgreeting, me, localiphost,
  * timeoutsmtpd, rcpthosts, morercpthosts.cdb, badmailfrom, databytes,
- * smtpsize, smtplog); with smtplog, writes its session log on fd 2
- * (sesslog.h: the client's bytes escaped, lines bounded);
- * runs QMAILHOME/bin/qmail-queue; writes nothing else. */
+ * smtpsize, smtplog, rcptcheck); with smtplog, writes its session log
+ * on fd 2 (sesslog.h: the client's bytes escaped, lines bounded);
+ * runs QMAILHOME/bin/qmail-queue, and with rcptcheck
+ * QMAILHOME/bin/qmail-rcptcheck for each recipient: that one runs as root
+ * (setuid) and reads users' .qmail files, so it gets the address as its
+ * only argument and /dev/null as fds 0 to 2, never the connection; its
+ * exit code is all qmail-smtpd takes from it. Writes nothing else. */
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -31,11 +35,14 @@
 #include "io.h"
 #include "netio.h"
 #include "num.h"
+#include "open.h"
 #include "qq.h"
 #include "sig.h"
 #include "smtpcmd.h"
 #include "smtpdata.h"
+#include "spawn.h"
 #include "str.h"
+#include "wait.h"
 
 #define RCPT_MAX 10000 /* recipients per message; more get 452 */
 
@@ -141,6 +148,7 @@ static int bmfok;
 static unsigned long long databytes;
 static unsigned long long smtpsize; /* control/smtpsize: RFC 1870 SIZE */
 static unsigned long long logging;  /* control/smtplog */
+static unsigned long long rcptcheck; /* control/rcptcheck */
 static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
 
 static void setup(void)
@@ -164,6 +172,7 @@ static void setup(void)
   if (x) num_scan(x, strlen(x), &databytes);
   if (control_readint(&smtpsize, "control/smtpsize") == -1) die_control();
   if (control_readint(&logging, "control/smtplog") == -1) die_control();
+  if (control_readint(&rcptcheck, "control/rcptcheck") == -1) die_control();
   sesslog_init(&lg, logging != 0);
 
   remoteip = env_get("TCPREMOTEIP");
@@ -281,6 +290,29 @@ static void smtp_mail(const char *arg)
   reply("mail", &addr, "250 ok\r\n");
 }
 
+/* qmail-rcptcheck's answer for addr: 0 deliverable (or not a local
+ * address), 100 no mailbox by that name, anything else (111, a crash, a
+ * helper that cannot run) cannot tell now. */
+static int mailbox_check(void)
+{
+  static str path = STR_INIT;
+  char *args[] = { (char *)"qmail-rcptcheck", addr.s, 0 };
+  struct spawn sp;
+  int devnull, wstat;
+  pid_t pid;
+
+  if (!path.len && (!str_cats(&path, auto_qmail) || !str_cats(&path, "/bin/qmail-rcptcheck")))
+    die_nomem();
+  devnull = open_read("/dev/null");
+  if (devnull == -1) return 111;
+  spawn_init(&sp, path.s, args);
+  sp.fd[0] = sp.fd[1] = sp.fd[2] = devnull;
+  pid = spawn_start(&sp);
+  close(devnull);
+  if (pid == -1 || wait_pid(pid, &wstat) == -1 || wait_crashed(wstat)) return 111;
+  return wait_exitcode(wstat);
+}
+
 static void smtp_rcpt(const char *arg)
 {
   if (!seenmail) {
@@ -301,6 +333,18 @@ static void smtp_rcpt(const char *arg)
   if (rcptcount >= RCPT_MAX) {
     reply("rcpt", &addr, "452 too many recipients (#4.5.3)\r\n");
     return;
+  }
+  if (rcptcheck) {
+    /* refused now rather than bounced later, to a sender perhaps forged */
+    int r = mailbox_check();
+    if (r == 100) {
+      reply("rcpt", &addr, "550 sorry, no mailbox here by that name (#5.1.1)\r\n");
+      return;
+    }
+    if (r != 0) {
+      reply("rcpt", &addr, "451 sorry, unable to check that recipient now (#4.3.0)\r\n");
+      return;
+    }
   }
   if (!str_catstr(&rcptto, &addr) || !str_putc(&rcptto, 0)) die_nomem();
   ++rcptcount;

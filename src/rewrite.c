@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "control.h"
 #include "rewrite.h"
 #include "safemath.h"
 
@@ -194,4 +195,19 @@ int rewrite_sender(str *out, const char *sender, size_t slen, const char *recip,
   if (rat < rlen && !(str_putc(out, '=') && str_cat(out, recip + rat + 1, rlen - rat - 1))) return 0;
   if (at < base && !str_cat(out, sender + at, base - at)) return 0;
   return 1;
+}
+
+int rewrite_read(struct rewrite *rw)
+{
+  str locals = STR_INIT, percenthack = STR_INIT, vdoms = STR_INIT, envnoathost = STR_INIT;
+  int ok = control_rldef(&envnoathost, "control/envnoathost", 1, "envnoathost") == 1 &&
+           control_readfile(&locals, "control/locals", 1) != -1 &&
+           control_readfile(&percenthack, "control/percenthack", 0) != -1 &&
+           control_readfile(&vdoms, "control/virtualdomains", 0) != -1 &&
+           rewrite_set(rw, &locals, &percenthack, &vdoms, &envnoathost);
+  str_free(&locals);
+  str_free(&percenthack);
+  str_free(&vdoms);
+  str_free(&envnoathost);
+  return ok;
 }

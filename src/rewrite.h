@@ -1,7 +1,9 @@
 /* rewrite.h: how qmail-send classifies and rewrites an envelope
  * recipient (control/locals, virtualdomains, percenthack, envnoathost),
  * and the per-recipient sender of a VERP message. Pure functions on
- * tables built from control-file contents, so they can be unit-tested.
+ * tables built from control-file contents, so they can be unit-tested;
+ * rewrite_read fills the tables from the files themselves, for qmail-send
+ * and qmail-rcptcheck, which must agree.
  *
  * A recipient is rewritten in this order:
  *  1. no '@' at all: "@envnoathost" is appended;
@@ -55,6 +57,13 @@ enum { REWRITE_LOCAL = 1, REWRITE_REMOTE = 2 };
 int rewrite_set(struct rewrite *rw, const str *locals, const str *percenthack,
                 const str *vdoms, const str *envnoathost);
 void rewrite_free(struct rewrite *rw);
+
+/* Build rw (zeroed, or freed, by the caller) from control/locals (default:
+ * control/me), control/percenthack, control/virtualdomains and
+ * control/envnoathost (default: control/me, else "envnoathost"), read
+ * from the current directory after control_init. 1, or 0 if a file could
+ * not be read or memory ran out. */
+int rewrite_read(struct rewrite *rw);
 
 /* Rewrite the recipient addr (len bytes) into out (replacing its
  * contents). REWRITE_LOCAL or REWRITE_REMOTE, or 0 out of memory. */

@@ -36,7 +36,8 @@ done
 rm -f /usr/sbin/sendmail /usr/lib/sendmail
 cd "$TREE"
 HOST=up.example make -s up > "$T/up1" 2>&1
-cat "$QMAIL/control/smtpsize" "$QMAIL/control/smtplog" "$QMAIL/control/queuewarn" > "$T/controls"
+cat "$QMAIL/control/smtpsize" "$QMAIL/control/smtplog" "$QMAIL/control/queuewarn" \
+  "$QMAIL/control/rcptcheck" > "$T/controls"
 readlink /usr/sbin/sendmail > "$T/link-sbin"
 readlink /usr/lib/sendmail > "$T/link-lib"
 for s in qmail-send qmail-smtpd qmail-pop3d; do svstat "/etc/service/$s"; done > "$T/stat1"
@@ -105,7 +106,8 @@ class Bringup(unittest.TestCase):
         self.assertIn('bringup: linked /usr/sbin/sendmail to %s\n' % sendmail, up1)
         self.assertIn('bringup: linked /usr/lib/sendmail to %s\n' % sendmail, up1)
         self.assertIn('answering SMTP on port 25', up1)
-        self.assertEqual(self.read('controls'), '1\n1\n4\n')  # smtpsize, smtplog, queuewarn: a new site's
+        # smtpsize, smtplog, queuewarn, rcptcheck: what a new site wants
+        self.assertEqual(self.read('controls'), '1\n1\n4\n1\n')
         # make up's own test sessions, in the SMTP service's log
         log = self.read('smtpdlog')
         m = re.search(r'\n@[0-9a-f]{24} tcpserver: pid (\d+) from 127\.0\.0\.1\n', log)

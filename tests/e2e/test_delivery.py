@@ -241,8 +241,10 @@ def inject(msg, sender, rcpts, prog='qmail-inject'):
 
 # ---------------------------------------------------------------- accounts
 
-def account(name):
-    home = os.path.join(HOMES, name + '.home')
+def account(name, homes=HOMES):
+    """The test account name (created if missing) with a fresh, empty
+    home directory homes/name.home."""
+    home = os.path.join(homes, name + '.home')
     try:
         pw = pwd.getpwnam(name)
     except KeyError:
@@ -425,16 +427,17 @@ def reap_group(pgid, timeout=DEADLINE):
 
 class Daemon:
     """qmail-start ./Maildir/ as root in a process group of its own, its
-    output (the activity record) appended to logpath."""
+    output (the activity record) appended to logpath; wrap is a command
+    prefix that execs its arguments (a private mount namespace, say)."""
 
-    def __init__(self, logpath):
+    def __init__(self, logpath, wrap=()):
         self.log = Log(logpath)
         self.start_byte = os.path.getsize(logpath) if os.path.exists(logpath) else 0
         self.start_line = len(self.log.lines()) if self.start_byte else 0
         self.errpath = logpath + '.stderr'
         with open(logpath, 'ab') as out, open(self.errpath, 'ab') as err:
             self.p = subprocess.Popen(
-                [Q.bin('qmail-start'), './Maildir/'], stdin=subprocess.DEVNULL, stdout=out,
+                list(wrap) + [Q.bin('qmail-start'), './Maildir/'], stdin=subprocess.DEVNULL, stdout=out,
                 stderr=err, cwd='/', start_new_session=True,
                 env={'PATH': os.path.join(Q.home, 'bin') + ':/usr/bin:/bin'})
         self.pgid = self.p.pid
@@ -513,6 +516,30 @@ def restore(directory, saved):
         os.chmod(path, mode & 0o7777)
 
 
+def save_installation(state):
+    """Keep what is in the scratch installation's control/ and users/
+    and in the alias user's directory (state.alias_dir) in state."""
+    state.saved_control = snapshot(os.path.join(Q.home, 'control'))
+    state.saved_users = snapshot(os.path.join(Q.home, 'users'))
+    state.alias_dir = os.path.join(Q.home, 'alias')
+    state.saved_alias = snapshot(state.alias_dir)
+
+
+def put_installation_back(state, homes):
+    """Empty the queue, put back what save_installation kept, remove the
+    test homes and state.tmp."""
+    Q.clear_queue()
+    if hasattr(state, 'saved_alias'):
+        restore(state.alias_dir, state.saved_alias)
+    if hasattr(state, 'saved_users'):
+        restore(os.path.join(Q.home, 'users'), state.saved_users)
+    if hasattr(state, 'saved_control'):
+        restore(os.path.join(Q.home, 'control'), state.saved_control)
+    shutil.rmtree(homes, ignore_errors=True)
+    if hasattr(state, 'tmp'):
+        shutil.rmtree(state.tmp, ignore_errors=True)
+
+
 def set_controls(**extra):
     cdir = os.path.join(Q.home, 'control')
     for name in os.listdir(cdir):
@@ -551,10 +578,7 @@ def setUpModule():
 
 def setup_module():
     S.tmp = tempfile.mkdtemp(prefix='delivery-', dir=Q.root)
-    S.saved_control = snapshot(os.path.join(Q.home, 'control'))
-    S.saved_users = snapshot(os.path.join(Q.home, 'users'))
-    S.alias_dir = os.path.join(Q.home, 'alias')
-    S.saved_alias = snapshot(S.alias_dir)
+    save_installation(S)
     S.sink = Sink()
     Q.clear_queue()
     set_controls()
@@ -603,16 +627,7 @@ def tearDownModule():
     try:
         if hasattr(S, 'sink'):
             S.sink.close()
-        Q.clear_queue()
-        if hasattr(S, 'saved_alias'):
-            restore(S.alias_dir, S.saved_alias)
-        if hasattr(S, 'saved_users'):
-            restore(os.path.join(Q.home, 'users'), S.saved_users)
-        if hasattr(S, 'saved_control'):
-            restore(os.path.join(Q.home, 'control'), S.saved_control)
-        shutil.rmtree(HOMES, ignore_errors=True)
-        if hasattr(S, 'tmp'):
-            shutil.rmtree(S.tmp, ignore_errors=True)
+        put_installation_back(S, HOMES)
     finally:
         subreaper(False)
 

@@ -54,7 +54,12 @@ class Hierarchy(unittest.TestCase):
 
     def test_programs(self):
         self.assertEntry('bin/qmail-queue', 'qmailq', 0o4711, stat.S_ISREG)
+        # setuid root, and only qmaild's group may run it
+        st = os.lstat(Q.bin('qmail-rcptcheck'))
+        self.assertEqual((st.st_uid, st.st_gid, mode_of(st)), (0, Q.gid('nofiles'), 0o4510))
         for name in os.listdir(os.path.join(Q.home, 'bin')):
+            if name == 'qmail-rcptcheck':
+                continue
             st = os.lstat(Q.bin(name))
             self.assertTrue(stat.S_ISREG(st.st_mode), name)
             self.assertEqual(st.st_gid, Q.gid('qmail'), name)

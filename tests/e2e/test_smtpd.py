@@ -22,7 +22,8 @@ from harness import Q
 ACCEPT = re.compile(rb'^250 ok (\d+) qp (\d+)\r\n$')
 BARELF = b'451 See http://pobox.com/~djb/docs/smtplf.html.\r\n'
 SMTPD_CONTROLS = ['me', 'smtpgreeting', 'localiphost', 'timeoutsmtpd', 'rcpthosts', 'morercpthosts',
-                  'morercpthosts.cdb', 'badmailfrom', 'databytes', 'smtpsize', 'smtplog']
+                  'morercpthosts.cdb', 'badmailfrom', 'databytes', 'smtpsize', 'smtplog',
+                  'rcptcheck']
 
 
 def children(pid):

@@ -92,6 +92,8 @@ queuelifetime: (Default.) Message lifetime in the queue is 604800 seconds.
 
 queuewarn: (Default.) No delay notices are sent.
 
+rcptcheck: (Default.) SMTP accepts every local address; delivery bounces those without a mailbox.
+
 rcpthosts: (Default.) SMTP clients may send messages to any recipient.
 
 morercpthosts: (Default.) No rcpthosts; morercpthosts is irrelevant.
@@ -167,6 +169,8 @@ queuelifetime: Message lifetime in the queue is 86400 seconds.
 
 queuewarn: A sender hears once when a message is still undelivered after 4 hours.
 
+rcptcheck: SMTP refuses at RCPT a local address that has no mailbox.
+
 rcpthosts: 
 SMTP clients may send messages to recipients at example.org.
 SMTP clients may send messages to recipients at .example.org.
@@ -241,6 +245,7 @@ class ShowCtl(unittest.TestCase):
         Q.control('qmqpservers', '10.0.0.1\n10.0.0.2\n')
         Q.control('queuelifetime', '86400 seconds\n')
         Q.control('queuewarn', '4\n')
+        Q.control('rcptcheck', '1\n')
         Q.control('rcpthosts', 'example.org\n.example.org\n')
         Q.control('smtpgreeting', 'mail.example.org ready\n')
         Q.control('smtplog', '1\n')

@@ -1,8 +1,14 @@
 /* test_rewrite.c: unit tests for rewrite.c: qmail-send's classification
  * of recipients by locals, virtualdomains and percenthack, envnoathost,
- * and VERP senders. */
+ * VERP senders, and the tables read from control files in a scratch
+ * directory. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "check.h"
+#include "control.h"
 #include "rewrite.h"
 #include "str.h"
 
@@ -153,6 +159,64 @@ static void test_verp(void)
   EXPECT_SENDER("owner--@[]", "box@dom", "owner-box=dom");
 }
 
+static void put_control(const char *name, const char *text)
+{
+  FILE *f = fopen(name, "w");
+  if (!f || fputs(text, f) == EOF || fclose(f) == EOF) {
+    perror(name);
+    exit(1);
+  }
+}
+
+/* rewrite_read: locals and envnoathost default to me; the other files
+ * are read as they are; a file that cannot be read fails it. */
+static void test_read(void)
+{
+  char dir[] = "/tmp/test_rewrite.XXXXXX";
+  struct rewrite fresh = REWRITE_INIT;
+  str out = STR_INIT;
+
+  if (!mkdtemp(dir) || chdir(dir) == -1 || mkdir("control", 0755) == -1) {
+    perror("temp dir");
+    exit(1);
+  }
+  put_control("control/me", "me.example\n");
+  CHECK(control_init() == 1);
+  CHECK(rewrite_read(&fresh));
+  CHECK(rewrite_recipient(&fresh, "joe", 3, &out) == REWRITE_LOCAL);
+  CHECK(str_equals(&out, "joe@me.example"));
+  CHECK(rewrite_recipient(&fresh, "joe%a.test@me.example", 21, &out) == REWRITE_LOCAL);
+  CHECK(str_equals(&out, "joe%a.test@me.example"));
+  rewrite_free(&fresh);
+
+  put_control("control/locals", "local.example\n");
+  put_control("control/envnoathost", "noat.example\n");
+  put_control("control/percenthack", "local.example\n");
+  put_control("control/virtualdomains", "virt.example:pfx\n");
+  CHECK(rewrite_read(&fresh));
+  CHECK(rewrite_recipient(&fresh, "joe", 3, &out) == REWRITE_REMOTE);
+  CHECK(str_equals(&out, "joe@noat.example"));
+  CHECK(rewrite_recipient(&fresh, "joe@me.example", 14, &out) == REWRITE_REMOTE);
+  CHECK(rewrite_recipient(&fresh, "joe%virt.example@local.example", 30, &out) == REWRITE_LOCAL);
+  CHECK(str_equals(&out, "pfx-joe@virt.example"));
+  rewrite_free(&fresh);
+
+  CHECK(mkdir("control/virtualdomains.d", 0755) == 0);
+  CHECK(unlink("control/virtualdomains") == 0);
+  CHECK(rename("control/virtualdomains.d", "control/virtualdomains") == 0);
+  CHECK(!rewrite_read(&fresh)); /* a directory: unreadable as a file */
+  rewrite_free(&fresh);
+
+  rmdir("control/virtualdomains");
+  unlink("control/me");
+  unlink("control/locals");
+  unlink("control/envnoathost");
+  unlink("control/percenthack");
+  rmdir("control");
+  if (chdir("/") == 0) rmdir(dir);
+  str_free(&out);
+}
+
 int main(void)
 {
   RUN(test_locals);
@@ -160,6 +224,7 @@ int main(void)
   RUN(test_virtualdomains);
   RUN(test_percenthack);
   RUN(test_verp);
+  RUN(test_read);
   rewrite_free(&rw);
   return check_report();
 }

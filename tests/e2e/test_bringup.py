@@ -4,7 +4,8 @@ are overlays whose changes vanish with the test, ports 25 and 110 are
 the namespace's own, and svscan with everything it supervises ends with
 the namespace. Checked: the first run brings up all three services and
 links /usr/sbin/sendmail and /usr/lib/sendmail to QMAILHOME/bin/sendmail,
-so that bsd-mailx's `mail root` reaches the alias user's Maildir; after
+so that bsd-mailx's `mail root` reaches the alias user's Maildir; the
+SMTP service refuses an unknown local recipient (rcptcheck); after
 an administrator's svc -d, a second run brings the services up again and
 says so, leaving alone a sendmail that is not ours."""
 import os
@@ -52,6 +53,12 @@ until [ -n "$(ls "$QMAIL/alias/Maildir/new")" ]; do
   sleep 0.1
 done
 cat "$QMAIL"/alias/Maildir/new/* > "$T/delivered"
+# rcptcheck, on for a new site: the supervised SMTP service refuses an
+# unknown local recipient and takes postmaster
+for rcpt in nosuchuser postmaster; do
+  swaks --server 127.0.0.1 --from someone@client.example --to "$rcpt@up.example" \
+    --quit-after RCPT > "$T/rcpt-$rcpt" 2>&1 || true
+done
 # an administrator stops two services; another MTA's sendmail appears
 svc -d /etc/service/qmail-send /etc/service/qmail-smtpd
 tries=0
@@ -114,6 +121,11 @@ class Bringup(unittest.TestCase):
         self.assertTrue(m, log)
         self.assertIn(' %s smtp from 127.0.0.1 host unknown\n' % m.group(1), log)
         self.assertIn(' %s end dropped mails 0 rcpts 0 queued 0\n' % m.group(1), log)
+        self.assertIn('\n<** 550 sorry, no mailbox here by that name (#5.1.1)\n',
+                      self.read('rcpt-nosuchuser'))
+        self.assertIn('\n<-  250 ok\n', self.read('rcpt-postmaster').split('RCPT TO:', 1)[1])
+        self.assertRegex(log, r' \d+ rcpt <nosuchuser@up\.example> refused 550 sorry, no mailbox '
+                              r'here by that name \(#5\.1\.1\)\n')
         self.assertEqual(self.read('link-sbin'), sendmail + '\n')
         self.assertEqual(self.read('link-lib'), sendmail + '\n')
         for s, line in zip(SERVICES, self.read('stat1').splitlines()):

@@ -58,7 +58,8 @@ echo ' '
 echo 'Checking local IP addresses:'
 : > "$CONTROL/locals"
 chmod 644 "$CONTROL/locals"
-{ "$BIN/dnsip" "$fqdn"; "$BIN/ipmeprint"; } | LC_ALL=C sort -u | while IFS= read -r ip; do
+# the IPv4 addresses, as qmail-1.03 looks at them (ipmeprint lists IPv6 too)
+{ "$BIN/dnsip" "$fqdn"; "$BIN/ipmeprint" | grep -v :; } | LC_ALL=C sort -u | while IFS= read -r ip; do
   if name=$("$BIN/dnsptr" "$ip" 2>/dev/null | firstline); then
     echo "$ip: Adding $name to control/locals..."
     echo "$name" >> "$CONTROL/locals"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "dns.h"
 #include "err.h"
+#include "io.h"
 #include "dnspacket.h"
 #include "num.h"
 #include "open.h"
@@ -27,7 +28,7 @@
 
 /* ---- address lists and dotted quads ---- */
 
-int dns_iplist_add(struct dns_iplist *l, const unsigned char ip[4], unsigned int pref)
+int dns_iplist_add(struct dns_iplist *l, const struct ipaddr *a, unsigned int pref)
 {
   if (l->len == l->cap) {
     size_t cap, bytes;
@@ -39,7 +40,7 @@ int dns_iplist_add(struct dns_iplist *l, const unsigned char ip[4], unsigned int
     l->ix = more;
     l->cap = cap;
   }
-  memcpy(l->ix[l->len].ip, ip, 4);
+  l->ix[l->len].addr = *a;
   l->ix[l->len].pref = pref;
   l->len++;
   return 1;
@@ -52,48 +53,13 @@ void dns_iplist_free(struct dns_iplist *l)
   l->len = l->cap = 0;
 }
 
-size_t dns_ipfmt(char buf[DNS_IPFMT], const unsigned char ip[4])
+/* 1 if s is exactly an address (IPv6 only when want says so), bare or
+ * as a literal in brackets, stored in a. */
+static int literal_ip(const str *s, int want, struct ipaddr *a)
 {
-  size_t n = 0;
-  for (int k = 0; k < 4; ++k) {
-    if (k) buf[n++] = '.';
-    n += num_fmt(buf + n, ip[k]);
-  }
-  return n;
-}
-
-static int digit(char c) { return c >= '0' && c <= '9'; }
-
-size_t dns_ipscan(const char *s, size_t len, unsigned char ip[4])
-{
-  size_t i = 0;
-  for (int k = 0; k < 4; ++k) {
-    unsigned int v = 0;
-    size_t d = 0;
-    if (k) {
-      if (i >= len || s[i] != '.') return 0;
-      ++i;
-    }
-    for (; i < len && d < 3 && digit(s[i]); ++i, ++d) v = v * 10 + (unsigned int)(s[i] - '0');
-    if (!d || v > 255 || (i < len && digit(s[i]))) return 0;
-    ip[k] = (unsigned char)v;
-  }
-  return i;
-}
-
-/* 1 if s is exactly a dotted quad, stored in ip. */
-static int bare_ip(const str *s, unsigned char ip[4])
-{
-  return s->len && dns_ipscan(s->s, s->len, ip) == s->len;
-}
-
-/* 1 if s is exactly a dotted quad in brackets, stored in ip. */
-static int bracket_ip(const str *s, unsigned char ip[4])
-{
-  size_t n;
-  if (s->len < 3 || s->s[0] != '[' || s->s[s->len - 1] != ']') return 0;
-  n = dns_ipscan(s->s + 1, s->len - 1, ip);
-  return n && n + 2 == s->len;
+  int v6 = (want & DNS_WANT_V6) != 0;
+  if (!ipaddr_scan(s->s, s->len, v6, a) && !ipaddr_literal(s->s, s->len, v6, a)) return 0;
+  return a->family == IPADDR_V6 || (want & DNS_WANT_V4) || !v6;
 }
 
 /* ---- configuration ---- */
@@ -157,7 +123,7 @@ static void conf_line(const char *line, size_t len, int *domains)
     unsigned char ip[4];
     struct sockaddr_in *sa = &conf.ns[conf.nns];
     if (conf.nns == DNS_MAXNS || !word(line, len, &i, &w, &wl)) return;
-    if (dns_ipscan(w, wl, ip) != wl) return; /* IPv6 and the like */
+    if (ip4_scan(w, wl, ip) != wl) return; /* IPv6 and the like */
     memset(sa, 0, sizeof *sa);
     sa->sin_family = AF_INET;
     sa->sin_port = htons(53);
@@ -606,39 +572,82 @@ static int chase(struct answer *a, unsigned int qtype, unsigned char owner[DNSP_
   }
 }
 
-/* The A records of the answer in a, with preference pref, onto ia. */
-static int take_ips(struct dns_iplist *ia, struct answer *a, unsigned int pref)
+/* The A or AAAA records (qtype) of the answer in a, with preference
+ * pref, onto ia. */
+static int take_ips(struct dns_iplist *ia, struct answer *a, unsigned int qtype, unsigned int pref)
 {
-  unsigned char owner[DNSP_NAMEMAX], ip[4];
-  int have = 0, r = chase(a, DNSP_T_A, owner, &have);
+  unsigned char owner[DNSP_NAMEMAX], ip[16];
+  int have = 0, r = chase(a, qtype, owner, &have);
 
   if (r || !have) return r;
-  for (size_t i = 0; dnsp_find(&a->msg, &i, owner, DNSP_T_A); ++i) {
-    if (dnsp_rr_a(&a->msg, &a->msg.rr[i], ip) != DNSP_OK) return DNS_SOFT;
-    if (!dns_iplist_add(ia, ip, pref)) return DNS_MEM;
+  for (size_t i = 0; dnsp_find(&a->msg, &i, owner, qtype); ++i) {
+    struct ipaddr addr;
+    if (qtype == DNSP_T_AAAA) {
+      if (dnsp_rr_aaaa(&a->msg, &a->msg.rr[i], ip) != DNSP_OK) return DNS_SOFT;
+      ipaddr_v6(&addr, ip);
+    } else {
+      if (dnsp_rr_a(&a->msg, &a->msg.rr[i], ip) != DNSP_OK) return DNS_SOFT;
+      ipaddr_v4(&addr, ip);
+    }
+    if (!dns_iplist_add(ia, &addr, pref)) return DNS_MEM;
   }
   return 0;
 }
 
+/* The record types to ask for, in order: *n of them into qtype. */
+static void families(int want, unsigned int qtype[2], size_t *n)
+{
+  *n = 0;
+  if ((want & DNS_WANT_V6) && (want & DNS_V6_FIRST)) qtype[(*n)++] = DNSP_T_AAAA;
+  if (want & DNS_WANT_V4 || !(want & DNS_WANT_V6)) qtype[(*n)++] = DNSP_T_A;
+  if ((want & DNS_WANT_V6) && !(want & DNS_V6_FIRST)) qtype[(*n)++] = DNSP_T_AAAA;
+}
+
+/* The addresses of one name, each family as want says, with preference
+ * pref, onto ia: the name as text when text is not 0, else qname. 0 when
+ * some family gave addresses or every family failed for good (DNS_HARD
+ * then if none did), else the first failure; *partial set when a family
+ * failed temporarily although another gave addresses. */
+static int name_ips(struct dns_iplist *ia, struct answer *a, const str *text,
+                    const unsigned char *qname, int want, unsigned int pref, int *partial)
+{
+  unsigned int qtype[2];
+  size_t n, before = ia->len;
+  int soft = 0;
+
+  families(want, qtype, &n);
+  for (size_t k = 0; k < n; ++k) {
+    int r = text ? resolve_text(a, text, qtype[k]) : resolve(a, qname, qtype[k]);
+    if (!r) r = take_ips(ia, a, qtype[k], pref);
+    if (r == DNS_MEM) return r;
+    if (r == DNS_SOFT) soft = 1;
+  }
+  if (ia->len > before) {
+    *partial = soft;
+    return 0;
+  }
+  return soft ? DNS_SOFT : DNS_HARD;
+}
+
 /* The addresses of a name given as text (or a literal), preference 0. */
-static int ips_text(struct dns_iplist *ia, const str *name)
+static int ips_text(struct dns_iplist *ia, const str *name, int want, int *partial)
 {
   struct answer a = ANSWER_INIT;
-  unsigned char ip[4];
+  struct ipaddr lit;
   int r;
 
-  if (bare_ip(name, ip) || bracket_ip(name, ip)) return dns_iplist_add(ia, ip, 0) ? 0 : DNS_MEM;
-  r = resolve_text(&a, name, DNSP_T_A);
-  if (!r) r = take_ips(ia, &a, 0);
+  *partial = 0;
+  if (literal_ip(name, want, &lit)) return dns_iplist_add(ia, &lit, 0) ? 0 : DNS_MEM;
+  r = name_ips(ia, &a, name, 0, want, 0, partial);
   answer_free(&a);
   return r;
 }
 
-int dns_ip(struct dns_iplist *ia, const str *name)
+int dns_ip(struct dns_iplist *ia, const str *name, int want)
 {
-  int r = ready();
+  int partial, r = ready();
   ia->len = 0;
-  return r ? r : ips_text(ia, name);
+  return r ? r : ips_text(ia, name, want, &partial);
 }
 
 struct mx {
@@ -682,29 +691,30 @@ static int take_mx(struct answer *a, unsigned long random, struct mx **mx, size_
   return 0;
 }
 
-int dns_mxip(struct dns_iplist *ia, const str *name, unsigned long random)
+int dns_mxip(struct dns_iplist *ia, const str *name, unsigned long random, int want)
 {
   struct answer a = ANSWER_INIT;
   struct mx *mx = 0;
+  struct ipaddr lit;
   size_t n = 0;
-  unsigned char ip[4];
   int r = ready(), flagsoft = 0;
 
   ia->len = 0;
   if (r) return r;
-  if (bracket_ip(name, ip)) return dns_iplist_add(ia, ip, 0) ? 0 : DNS_MEM;
+  if (name->len && name->s[0] == '[' && literal_ip(name, want, &lit))
+    return dns_iplist_add(ia, &lit, 0) ? 0 : DNS_MEM;
   r = resolve_text(&a, name, DNSP_T_MX);
   if (!r) r = take_mx(&a, random, &mx, &n);
   if (r == DNS_HARD || (!r && !n)) {
     answer_free(&a);
-    return ips_text(ia, name);
+    r = ips_text(ia, name, want, &flagsoft);
+    return r ? r : flagsoft;
   }
   /* The list is sorted by preference: a hostile answer with thousands of
    * exchangers costs at most DNS_MXMAX address lookups, best ones first. */
   for (size_t i = 0; !r && i < n && i < DNS_MXMAX && ia->len < DNS_MXMAX; ++i) {
-    int s = resolve(&a, mx[i].name, DNSP_T_A);
-    if (!s) s = take_ips(ia, &a, mx[i].pref);
-    if (s == DNS_SOFT || s == DNS_MEM) flagsoft = 1;
+    int partial = 0, s = name_ips(ia, &a, 0, mx[i].name, want, mx[i].pref, &partial);
+    if (s == DNS_SOFT || s == DNS_MEM || partial) flagsoft = 1;
   }
   free(mx);
   answer_free(&a);
@@ -747,21 +757,33 @@ done:
   return r;
 }
 
-int dns_ptr(str *name, const unsigned char ip[4])
+int dns_ptr(str *name, const struct ipaddr *ip)
 {
+  static const char hex[] = "0123456789abcdef";
   struct answer a = ANSWER_INIT;
   unsigned char qname[DNSP_NAMEMAX], owner[DNSP_NAMEMAX], target[DNSP_NAMEMAX];
   size_t o = 0, i = 0;
   int have = 0, r = ready();
 
   if (r) return r;
-  /* d.c.b.a.in-addr.arpa */
-  for (int k = 3; k >= 0; --k) {
-    unsigned char len = (unsigned char)num_fmt((char *)qname + o + 1, ip[k]);
-    qname[o] = len;
-    o += 1 + (size_t)len;
+  if (ip->family == IPADDR_V6) {
+    /* the 32 nibbles, last first, under ip6.arpa (RFC 3596) */
+    for (int k = 15; k >= 0; --k) {
+      qname[o++] = 1;
+      qname[o++] = (unsigned char)hex[ip->ip[k] & 15];
+      qname[o++] = 1;
+      qname[o++] = (unsigned char)hex[ip->ip[k] >> 4];
+    }
+    memcpy(qname + o, "\3ip6\4arpa", 10);
+  } else {
+    /* d.c.b.a.in-addr.arpa */
+    for (int k = 3; k >= 0; --k) {
+      unsigned char len = (unsigned char)num_fmt((char *)qname + o + 1, ip->ip[k]);
+      qname[o] = len;
+      o += 1 + (size_t)len;
+    }
+    memcpy(qname + o, "\7in-addr\4arpa", 14);
   }
-  memcpy(qname + o, "\7in-addr\4arpa", 14);
   r = resolve(&a, qname, DNSP_T_PTR);
   if (!r) r = chase(&a, DNSP_T_PTR, owner, &have);
   if (!r && !have) r = DNS_HARD;
@@ -781,4 +803,24 @@ void dns_doe(int r)
   if (r == DNS_HARD) err_die(100, "hard error", (char *)0);
   if (r == DNS_SOFT) err_die(111, "soft error", (char *)0);
   if (r == DNS_MEM) err_die(111, "out of memory", (char *)0);
+}
+
+int dns_printips(int argc, char **argv, int want)
+{
+  char space[IO_OUTSIZE], ip[IPADDR_FMT];
+  iobuf out;
+  static str name = STR_INIT;
+  static struct dns_iplist ia = DNS_IPLIST_INIT;
+
+  if (argc < 2) return 100;
+  if (!str_copys(&name, argv[1])) err_die(111, "out of memory", (char *)0);
+  dns_doe(dns_init(0));
+  dns_doe(dns_ip(&ia, &name, want));
+  io_init(&out, io_write, 1, space, sizeof space);
+  for (size_t i = 0; i < ia.len; ++i) {
+    io_put(&out, ip, ipaddr_fmt(ip, &ia.ix[i].addr));
+    io_puts(&out, "\n");
+  }
+  io_flush(&out);
+  return 0;
 }

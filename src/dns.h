@@ -1,4 +1,5 @@
-/* dns.h: a stub resolver for IPv4 in the manner of qmail-1.03's dns.c,
+/* dns.h: a stub resolver in the manner of qmail-1.03's dns.c, for IPv4
+ * and (asked for AAAA records) IPv6,
  * talking to the recursive servers of /etc/resolv.conf itself (no
  * libresolv, no getaddrinfo). doc/DNS.md describes it in full.
  *
@@ -16,6 +17,7 @@
 #define DNS_H
 
 #include <stddef.h>
+#include "ipaddr.h"
 #include "str.h"
 
 #define DNS_SOFT -1
@@ -26,11 +28,10 @@
 #define DNS_MAXSEARCH 6    /* search domains used, as glibc's MAXDNSRCH */
 #define DNS_CNAME_LOOPS 10 /* dns_cname's limit, as qmail's */
 #define DNS_MXMAX 64       /* exchangers and addresses dns_mxip collects, at most */
-#define DNS_IPFMT 16       /* room for a dotted quad and a NUL */
 
 /* An address with the preference of the exchanger it belongs to. */
 struct dns_ipmx {
-  unsigned char ip[4];
+  struct ipaddr addr;
   unsigned int pref;
 };
 
@@ -41,7 +42,7 @@ struct dns_iplist {
 #define DNS_IPLIST_INIT { 0, 0, 0 }
 
 /* Append one entry: 1, or 0 when out of memory (the list is unchanged). */
-int dns_iplist_add(struct dns_iplist *l, const unsigned char ip[4], unsigned int pref);
+int dns_iplist_add(struct dns_iplist *l, const struct ipaddr *a, unsigned int pref);
 void dns_iplist_free(struct dns_iplist *l);
 
 /* Read /etc/resolv.conf (nameserver, domain, search, options timeout:N
@@ -52,20 +53,32 @@ void dns_iplist_free(struct dns_iplist *l);
  * 0, DNS_SOFT (the file exists but cannot be read) or DNS_MEM. */
 int dns_init(int flagsearch);
 
-/* The A records of name, following CNAMEs, into ia (emptied first), each
- * with preference 0. A dotted quad, bare or in brackets, is taken as the
- * address itself without asking DNS. */
-int dns_ip(struct dns_iplist *ia, const str *name);
+/* Which addresses dns_ip and dns_mxip collect: A records, AAAA records
+ * or both; with both, each name's IPv6 addresses come before its IPv4
+ * ones if DNS_V6_FIRST is set, after them if not. */
+#define DNS_WANT_V4 1
+#define DNS_WANT_V6 2
+#define DNS_V6_FIRST 4
 
-/* The mail exchangers of name: their addresses into ia (emptied first),
- * lowest preference first, exchangers of equal preference in an order
- * drawn from random, each exchanger's addresses in the order DNS gave.
- * "[a.b.c.d]" is that address with preference 0. Without MX records,
- * name's own addresses (as dns_ip) with preference 0. Returns 0, or 1
- * when some exchanger's addresses could not be looked up temporarily (ia
- * holds the others; qmail-remote defers if it holds none), or DNS_SOFT,
- * DNS_HARD (for the addresses of a name without MX), DNS_MEM. */
-int dns_mxip(struct dns_iplist *ia, const str *name, unsigned long random);
+/* The addresses of name (as want says), following CNAMEs, into ia
+ * (emptied first), each with preference 0. A dotted quad, bare or in
+ * brackets, and (when IPv6 is wanted) an IPv6 address, bare or as
+ * "[IPv6:...]", is taken as the address itself without asking DNS. With
+ * both families, DNS_HARD only when neither has records, DNS_SOFT when
+ * one failed temporarily and the other gave nothing. */
+int dns_ip(struct dns_iplist *ia, const str *name, int want);
+
+/* The mail exchangers of name: their addresses (as want says) into ia
+ * (emptied first), lowest preference first, exchangers of equal
+ * preference in an order drawn from random, each exchanger's addresses
+ * in the order DNS gave (by family as want says). An address literal is
+ * that address with preference 0. Without MX records, name's own
+ * addresses (as dns_ip) with preference 0. Returns 0, or 1 when some
+ * exchanger's addresses (or one family of them) could not be looked up
+ * temporarily (ia holds the others; qmail-remote defers if it holds
+ * none), or DNS_SOFT, DNS_HARD (for the addresses of a name without MX),
+ * DNS_MEM. */
+int dns_mxip(struct dns_iplist *ia, const str *name, unsigned long random, int want);
 
 /* Replace name by its canonical name, following a chain of CNAMEs. A
  * name that is empty or ends in ']' is left alone; a final '.' is taken
@@ -75,17 +88,15 @@ int dns_mxip(struct dns_iplist *ia, const str *name, unsigned long random);
  * steps so far. */
 int dns_cname(str *name);
 
-/* The name of ip (its first PTR record under in-addr.arpa, following
- * CNAMEs as for classless delegation) into name. DNS_HARD when there is
- * none. */
-int dns_ptr(str *name, const unsigned char ip[4]);
+/* The name of a (its first PTR record under in-addr.arpa, or ip6.arpa
+ * for IPv6, following CNAMEs as for classless delegation) into name.
+ * DNS_HARD when there is none. */
+int dns_ptr(str *name, const struct ipaddr *a);
 
-/* Dotted-quad text: dns_ipfmt writes it (no NUL) and returns its length.
- * dns_ipscan reads four decimal numbers 0..255 separated by dots from the
- * start of s, storing each byte of ip as it is read; it returns the bytes
- * used, or 0 when s does not start with a whole address. */
-size_t dns_ipfmt(char buf[DNS_IPFMT], const unsigned char ip[4]);
-size_t dns_ipscan(const char *s, size_t len, unsigned char ip[4]);
+/* dnsip and dnsip6: `PROGRAM host` prints the host's addresses (as want
+ * says) one a line; exit 0, 100 without an argument or for a permanent
+ * error, 111 for a temporary one (as dns_doe). */
+int dns_printips(int argc, char **argv, int want);
 
 /* For the dns test programs: when r is DNS_HARD, DNS_SOFT or DNS_MEM,
  * print "hard error" (exit 100), "soft error" or "out of memory" (exit

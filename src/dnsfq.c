@@ -21,9 +21,9 @@ int main(int argc, char **argv)
   if (argc < 2) return 100;
   if (!str_copys(&name, argv[1])) err_die(111, "out of memory", (char *)0);
   dns_doe(dns_init(1));
-  dns_doe(dns_ip(&ia, &name));
+  dns_doe(dns_ip(&ia, &name, DNS_WANT_V4));
   if (!ia.len) err_die(100, "no IP addresses", (char *)0);
-  dns_doe(dns_ptr(&name, ia.ix[0].ip));
+  dns_doe(dns_ptr(&name, &ia.ix[0].addr));
   io_init(&out, io_write, 1, space, sizeof space);
   io_putstr(&out, &name);
   io_putsflush(&out, "\n");

@@ -286,6 +286,13 @@ int dnsp_rr_a(const struct dnsp_msg *m, const struct dnsp_rr *rr, unsigned char 
   return DNSP_OK;
 }
 
+int dnsp_rr_aaaa(const struct dnsp_msg *m, const struct dnsp_rr *rr, unsigned char ip[16])
+{
+  if (rr->rdlen != 16) return DNSP_BAD;
+  memcpy(ip, m->buf + rr->rdata, 16);
+  return DNSP_OK;
+}
+
 /* The name at data offset skip, which must end where the data ends. */
 static int rdata_name(const struct dnsp_msg *m, const struct dnsp_rr *rr, size_t skip,
                       unsigned char name[DNSP_NAMEMAX])

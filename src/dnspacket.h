@@ -22,7 +22,7 @@
 /* Record types and the class this resolver uses. */
 enum {
   DNSP_T_A = 1, DNSP_T_CNAME = 5, DNSP_T_PTR = 12, DNSP_T_MX = 15,
-  DNSP_T_OPT = 41
+  DNSP_T_AAAA = 28, DNSP_T_OPT = 41
 };
 #define DNSP_C_IN 1
 
@@ -128,9 +128,10 @@ void dnsp_free(struct dnsp_msg *m);
 int dnsp_find(const struct dnsp_msg *m, size_t *i, const unsigned char *name, unsigned int type);
 
 /* Record data, checked: each gives DNSP_OK, or DNSP_BAD when the data is
- * not what the type requires (an A is exactly 4 bytes; a name must end
- * exactly at the end of the data). */
+ * not what the type requires (an A is exactly 4 bytes, an AAAA 16; a
+ * name must end exactly at the end of the data). */
 int dnsp_rr_a(const struct dnsp_msg *m, const struct dnsp_rr *rr, unsigned char ip[4]);
+int dnsp_rr_aaaa(const struct dnsp_msg *m, const struct dnsp_rr *rr, unsigned char ip[16]);
 int dnsp_rr_mx(const struct dnsp_msg *m, const struct dnsp_rr *rr, unsigned int *pref,
                unsigned char name[DNSP_NAMEMAX]);
 /* The name in a CNAME or PTR record. */

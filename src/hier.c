@@ -5,6 +5,7 @@
 #include <string.h>
 #include "auto.h"
 #include "hier.h"
+#include "tcpto.h"
 #include "str.h"
 
 /* Programs installed in bin/ with their owner and mode; everything not in
@@ -49,6 +50,7 @@ static const struct {
   { "dnscname", 'o', 0755, 'q' },
   { "dnsptr", 'o', 0755, 'q' },
   { "dnsip", 'o', 0755, 'q' },
+  { "dnsip6", 'o', 0755, 'q' },
   { "dnsmxip", 'o', 0755, 'q' },
   { "dnsfq", 'o', 0755, 'q' },
   { "hostname", 'o', 0755, 'q' },
@@ -218,7 +220,7 @@ int hier_walk(const char *builddir, int (*visit)(const struct hier_entry *))
   STEP(split(visit, "queue/local", auto_uids, 0700));
   STEP(split(visit, "queue/remote", auto_uids, 0700));
   STEP(dir(visit, "queue/lock", auto_uidq, 0750));
-  STEP(emit(visit, HIER_ZERO, "queue/lock/tcpto", 0, auto_uidr, 0644, 1024));
+  STEP(emit(visit, HIER_ZERO, "queue/lock/tcpto", 0, auto_uidr, 0644, TCPTO_SIZE));
   STEP(emit(visit, HIER_ZERO, "queue/lock/sendmutex", 0, auto_uids, 0600, 0));
   STEP(emit(visit, HIER_FIFO, "queue/lock/trigger", 0, auto_uids, 0622, 0));
 

@@ -1,8 +1,12 @@
-/* ipme.h: this host's IPv4 addresses, for qmail-remote's check that a
- * mail exchanger is not the host itself (the mail would loop back). As
- * qmail's ipme: 0.0.0.0 first ("this host", RFC 1122 3.2.1.3), then the
+/* ipme.h: this host's addresses, for qmail-remote's check that a mail
+ * exchanger is not the host itself (the mail would loop back) and
+ * qmail-smtpd's recognition of its own address literals. As qmail's ipme
+ * for IPv4: 0.0.0.0 first ("this host", RFC 1122 3.2.1.3), then the
  * address of every interface that is up, in the order the system lists
- * them; 127.0.0.1 is added at the end if no interface gave it. */
+ * them, and 127.0.0.1 if no interface gave it. Then IPv6: "::" (the
+ * unspecified address, which also reaches this host), the addresses of
+ * the interfaces that are up, and ::1 if none of them was it. Each
+ * IPv6 address is listed once. */
 #ifndef IPME_H
 #define IPME_H
 
@@ -13,7 +17,7 @@
 int ipme_init(void);
 /* The list, after ipme_init returned 1 (each entry with preference 0). */
 const struct dns_iplist *ipme_list(void);
-/* 1 if ip is one of them, 0 if not, -1 when ipme_init fails. */
-int ipme_is(const unsigned char ip[4]);
+/* 1 if a is one of them, 0 if not, -1 when ipme_init fails. */
+int ipme_is(const struct ipaddr *a);
 
 #endif

@@ -176,7 +176,7 @@ static void doit(const char *server)
   iobuf out;
   size_t total;
 
-  if (!dns_ipscan(server, strlen(server), ip)) return;
+  if (!ip4_scan(server, strlen(server), ip)) return;
   qmqpfd = socket(AF_INET, SOCK_STREAM, 0);
   if (qmqpfd == -1) _exit(56);
   if (timed_connect(qmqpfd, ip) == -1) {

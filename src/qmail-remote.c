@@ -10,12 +10,16 @@
  * dotstuff, which keeps them from ending the data early). Addresses come
  * from qmail-send; one containing CR or LF is refused, never sent. Reads
  * QMAILHOME/control (me, helohost, smtproutes, timeoutconnect,
- * timeoutremote) and /etc/resolv.conf; reads and updates
- * QMAILHOME/queue/lock/tcpto (tcpto.h), its only file written.
+ * timeoutremote, remoteipv6, outgoingip, outgoingip6) and
+ * /etc/resolv.conf; reads and updates QMAILHOME/queue/lock/tcpto
+ * (tcpto.h), its only file written.
  * Routing as qmail-1.03: a route from smtproutes (its relay looked up
  * with dns_ip), else the recipients' domains made canonical (dns_cname)
  * and the host's mail exchangers (dns_mxip), best first, leaving out
- * this host and every exchanger no better than it. */
+ * this host and every exchanger no better than it. IPv4 only, as
+ * qmail-1.03, unless control/remoteipv6 asks for IPv6 too (or the host is
+ * an IPv6 address literal): then each exchanger's IPv6 addresses are
+ * tried before its IPv4 ones (1) or after them (2). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -134,12 +138,14 @@ static void __attribute__((noreturn)) perm_senderbreak(void)
 
 /* ---- the host talked to ---- */
 
-static unsigned char partner[4]; /* the address connected to, named in reports */
+static struct ipaddr partner; /* the address connected to, named in reports */
 
+/* The partner as RFC 5321 writes an address literal, without brackets:
+ * a dotted quad as qmail-1.03, "IPv6:" and the address for IPv6. */
 static void outhost(void)
 {
-  char x[DNS_IPFMT];
-  outb(x, dns_ipfmt(x, partner));
+  char x[IPADDR_FMT];
+  outb(x, ipaddr_fmt_tagged(x, &partner));
 }
 
 /* ---- timed network I/O ---- */
@@ -206,21 +212,37 @@ static ssize_t timed_write(int fd, void *buf, size_t len)
   }
 }
 
-/* Connect fd to ip:port within timeout_connect seconds; 0 or -1. */
-static int timed_connect(int fd, const unsigned char ip[4], unsigned int port)
+/* a as a socket address with port; its length. */
+static socklen_t sockaddr_of(struct sockaddr_storage *ss, const struct ipaddr *a, unsigned int port)
 {
-  struct sockaddr_in sa;
+  memset(ss, 0, sizeof *ss);
+  if (a->family == IPADDR_V6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons((unsigned short)port);
+    memcpy(&s6->sin6_addr, a->ip, 16);
+    return sizeof *s6;
+  } else {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((unsigned short)port);
+    memcpy(&s4->sin_addr.s_addr, a->ip, 4);
+    return sizeof *s4;
+  }
+}
+
+/* Connect fd to a:port within timeout_connect seconds; 0 or -1. */
+static int timed_connect(int fd, const struct ipaddr *a, unsigned int port)
+{
+  struct sockaddr_storage ss;
+  socklen_t sslen = sockaddr_of(&ss, a, port);
   struct timespec dl;
   int err;
   socklen_t errlen = sizeof err;
 
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((unsigned short)port);
-  memcpy(&sa.sin_addr.s_addr, ip, 4);
   if (fd_nonblock(fd, 1) == -1) return -1;
   deadline_in(&dl, timeout_connect);
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) return 0;
+  if (connect(fd, (struct sockaddr *)&ss, sslen) == 0) return 0;
   if (errno != EINPROGRESS && errno != EINTR) return -1;
   if (wait_fd(fd, POLLOUT, &dl) == -1) return -1;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) == -1) return -1;
@@ -290,9 +312,9 @@ static void outsmtptext(void)
  * server's text, into sa. */
 static void report(str *sa, const char *prepend, const char *append)
 {
-  char x[DNS_IPFMT];
+  char x[IPADDR_FMT];
   sa->len = 0;
-  if (!str_cats(sa, prepend) || !str_cat(sa, x, dns_ipfmt(x, partner)) || !str_cats(sa, append) ||
+  if (!str_cats(sa, prepend) || !str_cat(sa, x, ipaddr_fmt_tagged(x, &partner)) || !str_cats(sa, append) ||
       !str_cats(sa, ".\n"))
     temp_nomem();
   cat_smtptext(sa);
@@ -504,13 +526,24 @@ static void addrmangle(str *saout, const char *s, int *flagalias, int flagcname)
 
 /* ---- routes ---- */
 
+/* control/remoteipv6: which families are tried, in what order. */
+static int want = DNS_WANT_V4;
+/* control/outgoingip, control/outgoingip6: the source address of each
+ * family's connections, when set. */
+static struct ipaddr outgoing[2];
+static int have_outgoing[2];
+
 /* The addresses to try: the relay's (dns_ip) or the exchangers' of the
- * host (dns_mxip), best preference first. */
+ * host (dns_mxip), best preference first. An IPv6 address literal is
+ * tried whatever remoteipv6 says: it was asked for by name. */
 static void lookup(struct dns_iplist *ips, int routed)
 {
   unsigned long seed = (unsigned long)time(0) + ((unsigned long)getpid() << 16);
+  struct ipaddr lit;
+  int w = want;
 
-  switch (routed ? dns_ip(ips, &host) : dns_mxip(ips, &host, seed)) {
+  if (ipaddr_literal(host.s, host.len, 1, &lit) && lit.family == IPADDR_V6) w |= DNS_WANT_V6;
+  switch (routed ? dns_ip(ips, &host, w) : dns_mxip(ips, &host, seed, w)) {
   case DNS_MEM: temp_nomem();
   case DNS_SOFT: temp_dns();
   case DNS_HARD: perm_dns();
@@ -520,30 +553,59 @@ static void lookup(struct dns_iplist *ips, int routed)
   if (!ips->len) perm_nomx();
 }
 
-/* Connect to ip, skipping it while tcpto remembers it as down, and tell
- * tcpto how it went: 1 connected (smtpfd is the connection), 0 not. */
-static int attempt(const unsigned char ip[4], unsigned int port)
+/* Connect to a, skipping it while tcpto remembers it as down, and tell
+ * tcpto how it went: 1 connected (smtpfd is the connection), 0 not. A
+ * family this host cannot use (no IPv6 at all) is no connection either. */
+static int attempt(const struct ipaddr *a, unsigned int port)
 {
-  int known, timedout;
+  int v6 = a->family == IPADDR_V6, known, timedout;
 
-  if (tcpto_skip(ip, &known)) return 0;
-  smtpfd = socket(AF_INET, SOCK_STREAM, 0);
-  if (smtpfd == -1) temp_oserr();
-  if (timed_connect(smtpfd, ip, port) == 0) {
-    tcpto_result(ip, 0, known); /* a table that cannot be updated changes nothing here */
+  if (tcpto_skip(a, &known)) return 0;
+  smtpfd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  if (smtpfd == -1) {
+    if (errno == EAFNOSUPPORT) return 0;
+    temp_oserr();
+  }
+  if (have_outgoing[v6]) {
+    struct sockaddr_storage ss;
+    socklen_t sslen = sockaddr_of(&ss, &outgoing[v6], 0);
+    if (bind(smtpfd, (struct sockaddr *)&ss, sslen) == -1) {
+      close(smtpfd);
+      return 0;
+    }
+  }
+  if (timed_connect(smtpfd, a, port) == 0) {
+    tcpto_result(a, 0, known); /* a table that cannot be updated changes nothing here */
     return 1;
   }
   timedout = errno == ETIMEDOUT;
-  tcpto_result(ip, timedout, known);
+  tcpto_result(a, timedout, known);
   close(smtpfd);
   return 0;
+}
+
+/* control/outgoingip or outgoingip6 into outgoing[v6]: a missing file
+ * leaves the choice to the system; anything but an address of the
+ * family is a configuration error. */
+static void read_outgoing(const char *fn, int v6)
+{
+  str line = STR_INIT;
+  int r = control_readline(&line, fn);
+  if (r == -1) temp_control();
+  if (r == 1) {
+    if (!ipaddr_scan(line.s, line.len, v6, &outgoing[v6]) ||
+        outgoing[v6].family != (v6 ? IPADDR_V6 : IPADDR_V4))
+      temp_control();
+    have_outgoing[v6] = 1;
+  }
+  str_free(&line);
 }
 
 int main(int argc, char **argv)
 {
   static str routes = STR_INIT, relaystr = STR_INIT, greetfail = STR_INIT;
   static struct dns_iplist ips = DNS_IPLIST_INIT;
-  unsigned long long port = PORT_SMTP;
+  unsigned long long port = PORT_SMTP, v6mode = 0;
   unsigned int prefme = PREF_NONE;
   const char *route;
   size_t routelen;
@@ -560,6 +622,11 @@ int main(int argc, char **argv)
   if (control_readint(&timeout_connect, "control/timeoutconnect") == -1) temp_control();
   if (control_rldef(&helohost, "control/helohost", 1, 0) != 1) temp_control();
   if (control_readraw(&routes, "control/smtproutes") == -1) temp_control();
+  if (control_readint(&v6mode, "control/remoteipv6") == -1) temp_control();
+  if (v6mode == 1) want = DNS_WANT_V4 | DNS_WANT_V6 | DNS_V6_FIRST;
+  else if (v6mode) want = DNS_WANT_V4 | DNS_WANT_V6;
+  read_outgoing("control/outgoingip", 0);
+  read_outgoing("control/outgoingip6", 1);
 
   if (!str_copys(&host, argv[1])) temp_nomem();
   switch (routes_find(routes.s, routes.len, argv[1], strlen(argv[1]), &route, &routelen)) {
@@ -569,7 +636,9 @@ int main(int argc, char **argv)
     if (routelen) relay = relaystr.s;
   }
   if (relay) {
-    char *colon = strchr(relay, ':');
+    /* relay, [literal] or [IPv6:literal], then :port if any */
+    char *bracket_end = relay[0] == '[' ? strchr(relay, ']') : 0;
+    char *colon = strchr(bracket_end ? bracket_end : relay, ':');
     if (colon) {
       *colon = 0;
       num_scan(colon + 1, strlen(colon + 1), &port);
@@ -602,15 +671,15 @@ int main(int argc, char **argv)
    * is an alias, as in qmail-1.03. */
   if (!relay && !flagallaliases)
     for (size_t i = 0; i < ips.len; ++i)
-      if (ipme_is(ips.ix[i].ip) == 1 && ips.ix[i].pref < prefme) prefme = ips.ix[i].pref;
+      if (ipme_is(&ips.ix[i].addr) == 1 && ips.ix[i].pref < prefme) prefme = ips.ix[i].pref;
   if (ips.ix[0].pref >= prefme) perm_ambigmx();
 
   /* Best first, MAXTRY addresses at most. A server that greets with
    * anything but 220 is left for the next one; when none is left, its
    * greeting is the report. */
   for (size_t i = 0; i < ips.len && i < MAXTRY && ips.ix[i].pref < prefme; ++i) {
-    if (!attempt(ips.ix[i].ip, (unsigned int)port)) continue;
-    memcpy(partner, ips.ix[i].ip, 4);
+    if (!attempt(&ips.ix[i].addr, (unsigned int)port)) continue;
+    partner = ips.ix[i].addr;
     io_init(&smtpto, timed_write, smtpfd, tospace, sizeof tospace);
     io_init(&smtpfrom, timed_read, smtpfd, fromspace, sizeof fromspace);
     if (smtpcode() == 220) smtp();

@@ -1,6 +1,7 @@
 /* qmail-tcpok: clear qmail-remote's table of hosts that timed out
  * (qmail-tcpok(8)): QMAILHOME/queue/lock/tcpto is overwritten, under its
- * lock, with 1024 zero bytes, so every host is tried again. Takes no
+ * lock, with TCPTO_SIZE zero bytes (the IPv4 and the IPv6 records), so
+ * every host is tried again. Takes no
  * arguments. Must be run as root or as qmailr (the owner of the file).
  * Exit 0; 111 with `qmail-tcpok: fatal: ...` on fd 2 when the directory,
  * the file or the lock cannot be had, or the write fails. */

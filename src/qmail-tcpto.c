@@ -32,8 +32,8 @@ static void __attribute__((noreturn)) die(const char *what)
 
 int main(void)
 {
-  unsigned char buf[TCPTO_SIZE];
-  size_t n;
+  static unsigned char buf[TCPTO_SIZE];
+  size_t n[2];
   time_t t;
   unsigned long long start;
   int fd;
@@ -43,23 +43,30 @@ int main(void)
   fd = tcpto_open("tcpto");
   if (fd == -1) die("unable to open tcpto");
   if (lock_ex(fd) == -1) die("unable to lock tcpto");
-  if (tcpto_load(fd, buf, &n) == -1) die("unable to read tcpto");
+  if (tcpto_load(fd, buf, &n[0], &n[1]) == -1) die("unable to read tcpto");
   close(fd);
 
   t = time(0);
   start = t < 0 ? 0 : (unsigned long long)t;
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned char *rec = buf + i * TCPTO_RECLEN;
-    char ip[DNS_IPFMT];
-    unsigned long when;
-    if (!tcpto_count(rec)) continue;
-    when = tcpto_when(rec);
-    io_put(&out, ip, dns_ipfmt(ip, rec));
-    io_puts(&out, " timed out ");
-    io_putnum(&out, start >= when ? start - when : 0);
-    io_puts(&out, " seconds ago; # recent timeouts: ");
-    io_putnum(&out, tcpto_count(rec));
-    io_puts(&out, "\n");
+  /* the IPv4 records, as qmail-1.03 lists them, then the IPv6 ones */
+  for (int v = 0; v < 2; ++v) {
+    const struct tcpto_kind *k = tcpto_kind(v ? IPADDR_V6 : IPADDR_V4);
+    for (size_t i = 0; i < n[v]; ++i) {
+      const unsigned char *rec = buf + k->start + i * k->reclen;
+      char ip[IPADDR_FMT];
+      struct ipaddr a;
+      unsigned long when;
+      if (!tcpto_count(k, rec)) continue;
+      when = tcpto_when(k, rec);
+      if (v) ipaddr_v6(&a, rec);
+      else ipaddr_v4(&a, rec);
+      io_put(&out, ip, ipaddr_fmt(ip, &a));
+      io_puts(&out, " timed out ");
+      io_putnum(&out, start >= when ? start - when : 0);
+      io_puts(&out, " seconds ago; # recent timeouts: ");
+      io_putnum(&out, tcpto_count(k, rec));
+      io_puts(&out, "\n");
+    }
   }
   io_flush(&out);
   return 0;

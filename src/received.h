@@ -2,7 +2,10 @@
  *   Received: from REMOTEHOST (HELO helo) (REMOTEINFO@REMOTEIP)
  *     by LOCAL with PROTO; DATE
  * " (HELO helo)" only when helo is not 0, "REMOTEINFO@" only when
- * remoteinfo is not 0. In every inserted value, each byte other than
+ * remoteinfo is not 0. REMOTEIP and LOCAL, when they are IPv6 addresses
+ * (as ucspi-tcp-ipv6 sets TCPREMOTEIP and TCPLOCALIP), are written as RFC
+ * 5321 writes an address literal: "IPv6:2001:db8::1". In every inserted
+ * value, each byte other than
  * letters, digits and . @ % + / = : - [ ] becomes '?', so a client cannot
  * put header syntax into it. */
 #ifndef RECEIVED_H

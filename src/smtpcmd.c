@@ -48,11 +48,13 @@ enum smtpcmd_verb smtpcmd_verb(struct smtpcmd *c, const char **arg)
   return SMTPCMD_UNKNOWN;
 }
 
-int smtpcmd_iplit(const char *host, size_t len, unsigned char ip[4])
+int smtpcmd_iplit(const char *host, size_t len, struct ipaddr *a)
 {
+  unsigned char ip[4];
   size_t i = 1;
 
   if (len < 2 || host[0] != '[' || host[len - 1] != ']') return 0;
+  if (len > 7 && !strncasecmp(host + 1, "IPv6:", 5)) return ipaddr_literal(host, len, 1, a);
   for (int part = 0; part < 4; ++part) {
     unsigned long long v;
     size_t digits;
@@ -65,7 +67,9 @@ int smtpcmd_iplit(const char *host, size_t len, unsigned char ip[4])
     ip[part] = (unsigned char)v;
     i += digits;
   }
-  return i == len - 1;
+  if (i != len - 1) return 0;
+  ipaddr_v4(a, ip);
+  return 1;
 }
 
 /* Where the address in a MAIL or RCPT argument starts, as qmail-1.03
@@ -133,9 +137,9 @@ int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal
 
   at = strrchr(addr->s, '@'); /* arg was a C string: no NUL inside */
   if (liphost && at) {
-    unsigned char ip[4];
+    struct ipaddr ip;
     size_t hostlen = n - (size_t)(at + 1 - addr->s);
-    if (smtpcmd_iplit(at + 1, hostlen, ip) && islocal(ip)) {
+    if (smtpcmd_iplit(at + 1, hostlen, &ip) && islocal(&ip)) {
       str_truncate(addr, (size_t)(at + 1 - addr->s));
       if (!str_catstr(addr, liphost)) return -1;
     }

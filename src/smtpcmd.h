@@ -19,6 +19,7 @@
 #define SMTPCMD_H
 
 #include <stddef.h>
+#include "ipaddr.h"
 #include "str.h"
 
 #define SMTPCMD_LINE_MAX 2048 /* bytes of a command line before CR LF */
@@ -54,8 +55,8 @@ enum smtpcmd_verb smtpcmd_verb(struct smtpcmd *c, const char **arg);
 /* 1 if the complete line in c was longer than SMTPCMD_LINE_MAX. */
 int smtpcmd_overlong(const struct smtpcmd *c);
 
-/* 1 if this host has the IPv4 address ip (network order bytes). */
-typedef int (*smtpcmd_islocal)(const unsigned char ip[4]);
+/* 1 if this host has the address a. */
+typedef int (*smtpcmd_islocal)(const struct ipaddr *a);
 
 /* The envelope address in the argument of MAIL or RCPT, as qmail-1.03
  * finds it: if arg holds a '<', the text from after the first '<' up to
@@ -64,8 +65,8 @@ typedef int (*smtpcmd_islocal)(const unsigned char ip[4]);
  * route (from '@' through the first ':') is dropped. '"' toggles quoting
  * and is removed; '\' makes the next byte literal and is removed. "<>"
  * gives the empty (null) address. When liphost is not 0 and the host part
- * (after the last '@') is exactly "[d.d.d.d]" with islocal(d.d.d.d), the
- * host is replaced by liphost (islocal may be 0 when liphost is 0). The
+ * (after the last '@') is an address literal (smtpcmd_iplit) for which
+ * islocal says 1, the host is replaced by liphost (islocal may be 0 when liphost is 0). The
  * result goes to addr (NUL-terminated).
  * Returns 1, 0 for a syntax error (the address is longer than
  * SMTPCMD_ADDR_MAX), -1 out of memory. */
@@ -79,9 +80,11 @@ int smtpcmd_addr(const char *arg, str *addr, const str *liphost, smtpcmd_islocal
  * number, are ignored, as qmail-1.03 ignores every parameter. */
 int smtpcmd_size(const char *arg, unsigned long long *size);
 
-/* Parse host as "[d.d.d.d]" and nothing else (each d decimal, 0..255;
- * qmail-1.03 took a larger number modulo 256, so that e.g. [383.0.0.1]
- * meant 127.0.0.1: here it is no IP literal). 1 with ip set, or 0. */
-int smtpcmd_iplit(const char *host, size_t len, unsigned char ip[4]);
+/* Parse host as an address literal and nothing else: "[d.d.d.d]" (each
+ * d decimal, 0..255; qmail-1.03 took a larger number modulo 256, so that
+ * e.g. [383.0.0.1] meant 127.0.0.1: here it is no IP literal), or RFC
+ * 5321's "[IPv6:...]" (the tag in any case, the address as ip6_scan
+ * reads it). 1 with a set, or 0. */
+int smtpcmd_iplit(const char *host, size_t len, struct ipaddr *a);
 
 #endif

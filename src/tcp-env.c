@@ -6,10 +6,13 @@
  * Untrusted input: the peer's address and the names reverse DNS gives for
  * both ends; they only become environment values (TCPREMOTEHOST and
  * TCPLOCALHOST lower-cased), never reach a shell.
- * If PROTO is already TCP, the environment is taken as set up (e.g. by
- * tcpserver) and fd 0 is not examined. Otherwise PROTO, TCPLOCALIP,
- * TCPLOCALPORT, TCPREMOTEIP and TCPREMOTEPORT come from getsockname and
- * getpeername; TCPLOCALHOST and TCPREMOTEHOST from the system's resolver
+ * If PROTO is already TCP or TCP6, the environment is taken as set up
+ * (e.g. by tcpserver, or ucspi-tcp-ipv6's) and fd 0 is not examined.
+ * Otherwise PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP and
+ * TCPREMOTEPORT come from getsockname and getpeername, as ucspi-tcp-ipv6
+ * gives them: PROTO is TCP6 when the client has an IPv6 address (written
+ * as RFC 5952 says), TCP for an IPv4 one (also when it came over an IPv6
+ * socket as an IPv4-mapped address); TCPLOCALHOST and TCPREMOTEHOST from the system's resolver
  * (getnameinfo, so /etc/hosts and DNS PTR records as nsswitch.conf says),
  * removed when there is no name. TCPREMOTEINFO is always removed: this
  * tcp-env makes no RFC 1413 (ident) queries, so -r, -R and -t are
@@ -26,6 +29,7 @@
 #include <unistd.h>
 #include "env.h"
 #include "err.h"
+#include "ipaddr.h"
 #include "num.h"
 #include "sig.h"
 
@@ -70,12 +74,14 @@ static void unmap(struct sockaddr_storage *ss, socklen_t *len)
   *len = sizeof four;
 }
 
-/* Set PREFIXIP, PREFIXPORT and PREFIXHOST (or remove the last) for one end. */
-static void describe(const char *ipvar, const char *portvar, const char *hostvar,
-                     struct sockaddr_storage *ss, socklen_t len)
+/* Set PREFIXIP, PREFIXPORT and PREFIXHOST (or remove the last) for one
+ * end; 1 if its address is IPv6, 0 if IPv4. */
+static int describe(const char *ipvar, const char *portvar, const char *hostvar,
+                    struct sockaddr_storage *ss, socklen_t len)
 {
   char ip[NI_MAXHOST], host[NI_MAXHOST], port[NUM_ULL_DIGITS + 1];
   unsigned short p;
+  int v6 = 0;
 
   unmap(ss, &len);
   if (ss->ss_family == AF_INET) {
@@ -86,8 +92,9 @@ static void describe(const char *ipvar, const char *portvar, const char *hostvar
   } else if (ss->ss_family == AF_INET6) {
     struct sockaddr_in6 six;
     memcpy(&six, ss, sizeof six);
-    if (!inet_ntop(AF_INET6, &six.sin6_addr, ip, sizeof ip)) die_format();
+    ip[ip6_fmt(ip, six.sin6_addr.s6_addr)] = 0;
     p = ntohs(six.sin6_port);
+    v6 = 1;
   } else {
     err_die(111, FATAL, "standard input is not a TCP connection", (char *)0);
   }
@@ -101,6 +108,7 @@ static void describe(const char *ipvar, const char *portvar, const char *hostvar
   } else {
     unset(hostvar);
   }
+  return v6;
 }
 
 int main(int argc, char **argv)
@@ -116,11 +124,10 @@ int main(int argc, char **argv)
   if (!*argv) usage();
 
   proto = env_get("PROTO");
-  if (!proto || strcmp(proto, "TCP")) {
+  if (!proto || (strcmp(proto, "TCP") && strcmp(proto, "TCP6"))) {
     struct sockaddr_storage ss;
     socklen_t len;
 
-    put("PROTO", "TCP");
     len = sizeof ss;
     if (getsockname(0, (struct sockaddr *)&ss, &len) == -1)
       err_die_sys(111, FATAL, "unable to get the local address of standard input", (char *)0);
@@ -128,7 +135,7 @@ int main(int argc, char **argv)
     len = sizeof ss;
     if (getpeername(0, (struct sockaddr *)&ss, &len) == -1)
       err_die_sys(111, FATAL, "unable to get the remote address of standard input", (char *)0);
-    describe("TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST", &ss, len);
+    put("PROTO", describe("TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST", &ss, len) ? "TCP6" : "TCP");
     unset("TCPREMOTEINFO");
   }
 

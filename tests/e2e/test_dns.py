@@ -359,7 +359,7 @@ class TestTools(DnsCase):
 
     def test_ipmeprint_in_namespace(self):
         with Namespace(FAST) as ns:
-            self.ok(ns.run('ipmeprint'), '0.0.0.0\n127.0.0.1\n')
+            self.ok(ns.run('ipmeprint'), '0.0.0.0\n127.0.0.1\n::\n::1\n')
 
     def test_ipmeprint_here(self):
         r = Q.run(['ipmeprint'])
@@ -373,7 +373,14 @@ class TestTools(DnsCase):
         except (OSError, subprocess.CalledProcessError):
             return
         want = {l.split()[3].split('/')[0] for l in ip.splitlines()}
-        self.assertEqual(set(lines[1:]), want | {'127.0.0.1'})
+        six = lines.index('::')  # the IPv4 addresses, then the IPv6 ones
+        self.assertEqual(set(lines[1:six]), want | {'127.0.0.1'})
+        ip6 = subprocess.run(['ip', '-o', '-6', 'addr', 'show', 'up'],
+                             capture_output=True, check=True).stdout.decode()
+        want6 = {socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6,
+                                                                    l.split()[3].split('/')[0]))
+                 for l in ip6.splitlines()}
+        self.assertEqual(set(lines[six + 1:]), want6 | {'::1'})
 
 
 if __name__ == '__main__':

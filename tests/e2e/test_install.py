@@ -49,7 +49,7 @@ class Hierarchy(unittest.TestCase):
         self.assertEntry('queue/lock/tcpto', 'qmailr', 0o644, stat.S_ISREG)
         self.assertEntry('queue/lock/sendmutex', 'qmails', 0o600, stat.S_ISREG)
         self.assertEntry('queue/lock/trigger', 'qmails', 0o622, stat.S_ISFIFO)
-        self.assertEqual(open(os.path.join(Q.queue, 'lock/tcpto'), 'rb').read(), b'\0' * 1024)
+        self.assertEqual(open(os.path.join(Q.queue, 'lock/tcpto'), 'rb').read(), b'\0' * 3072)
         self.assertEqual(os.path.getsize(os.path.join(Q.queue, 'lock/sendmutex')), 0)
 
     def test_programs(self):
@@ -115,11 +115,11 @@ class CheckAndRepair(unittest.TestCase):
             os.rmdir(os.path.join(Q.queue, d))
         r = make('check')
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn(tcpto + ': wrong size (is 0, should be 1024)', r.stderr)
+        self.assertIn(tcpto + ': wrong size (is 0, should be 3072)', r.stderr)
         self.assertIn(trigger + ': wrong mode (is 600, should be 622)', r.stderr)
         r = make('setup', 'check')
         self.assertEqual((r.returncode, r.stderr), (0, ''))
-        self.assertEqual(open(tcpto, 'rb').read(), b'\0' * 1024)
+        self.assertEqual(open(tcpto, 'rb').read(), b'\0' * 3072)
         st = os.lstat(tcpto)
         self.assertEqual((st.st_uid, mode_of(st)), (Q.uid('qmailr'), 0o644))
         st = os.lstat(trigger)
@@ -147,7 +147,7 @@ class CheckAndRepair(unittest.TestCase):
         self.assertEqual(open(tcpto, 'rb').read(16), b'\1' * 16)
         os.unlink(os.path.join(Q.home, 'control/me'))
         with open(tcpto, 'wb') as f:
-            f.write(b'\0' * 1024)
+            f.write(b'\0' * 3072)
 
 
 class MissingAccounts(unittest.TestCase):

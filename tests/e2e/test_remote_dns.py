@@ -153,7 +153,7 @@ def tcpto_records():
     with open(TCPTO, 'rb') as f:
         data = f.read()
     out = {}
-    for i in range(0, len(data) - 15, 16):
+    for i in range(0, min(len(data), 1024) - 15, 16):  # the IPv4 records
         rec = data[i:i + 16]
         if rec[4]:
             out[socket.inet_ntoa(rec[:4])] = (rec[4], struct.unpack('<I', rec[8:12])[0])
@@ -428,7 +428,7 @@ class Tcpto(RemoteDns):
             # qmail-tcpok forgets it.
             tcpto_clear()
             with open(TCPTO, 'rb') as f:
-                self.assertEqual(f.read(), b'\0' * 1024)
+                self.assertEqual(f.read(), b'\0' * 3072)
             self.assertEqual(Q.run(['qmail-tcpto']).stdout, b'')
             attempt(True)
 

@@ -6,7 +6,10 @@
  *    offset. Any result is fine as long as nothing reads out of range,
  *    hangs or leaks, and every name that comes out converts to text and
  *    back to the same name;
- * 2. as a name in text form: if it converts, back and forth again.
+ *    Every AAAA record's address must survive RFC 5952 text and back;
+ * 2. as a name in text form: if it converts, back and forth again;
+ * 3. as IPv6 address text (ipaddr.h): what ip6_scan takes must come back
+ *    the same through ip6_fmt, and the canonical text is a fixed point.
  * Build and run (not part of the Makefile):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -o fuzz_dnspacket \
  *     tests/fuzz/fuzz_dnspacket.c src/dnspacket.c src/str.c src/num.c
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dnspacket.h"
+#include "ipaddr.h"
 #include "fuzz_common.h"
 
 static str text = STR_INIT;
@@ -33,10 +37,24 @@ static void roundtrip(const unsigned char *name)
   if (dnsp_name_len(again) != len || memcmp(again, name, len)) abort();
 }
 
+/* An IPv6 address: its canonical text reads back to the same bytes and
+ * is its own canonical text. */
+static void ip6_roundtrip(const unsigned char ip[16])
+{
+  char t[IP6_FMT], t2[IP6_FMT];
+  unsigned char back[16];
+  size_t n = ip6_fmt(t, ip), n2;
+
+  if (n >= IP6_FMT) abort();
+  if (ip6_scan(t, n, back) != n || memcmp(back, ip, 16)) abort();
+  n2 = ip6_fmt(t2, back);
+  if (n2 != n || memcmp(t, t2, n)) abort();
+}
+
 static void records(const struct dnsp_msg *m)
 {
-  static const unsigned int types[] = { DNSP_T_A, DNSP_T_MX, DNSP_T_PTR, DNSP_T_CNAME };
-  unsigned char name[DNSP_NAMEMAX], final[DNSP_NAMEMAX], ip[4];
+  static const unsigned int types[] = { DNSP_T_A, DNSP_T_AAAA, DNSP_T_MX, DNSP_T_PTR, DNSP_T_CNAME };
+  unsigned char name[DNSP_NAMEMAX], final[DNSP_NAMEMAX], ip[16];
   unsigned int pref;
   size_t hops;
 
@@ -48,6 +66,10 @@ static void records(const struct dnsp_msg *m)
     if (dnsp_getname(m->buf, m->len, &p, name) != DNSP_OK) abort();
     roundtrip(name);
     if (dnsp_rr_a(m, rr, ip) == DNSP_OK && rr->rdlen != 4) abort();
+    if (dnsp_rr_aaaa(m, rr, ip) == DNSP_OK) {
+      if (rr->rdlen != 16) abort();
+      ip6_roundtrip(ip);
+    }
     if (dnsp_rr_mx(m, rr, &pref, name) == DNSP_OK) roundtrip(name);
     if (dnsp_rr_name(m, rr, name) == DNSP_OK) roundtrip(name);
   }
@@ -80,5 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
   }
   if (dnsp_name_fromtext(name, (const char *)data, size) == DNSP_OK) roundtrip(name);
+  {
+    unsigned char ip[16];
+    size_t used = ip6_scan((const char *)data, size, ip);
+    if (used > size) abort();
+    if (used) ip6_roundtrip(ip);
+  }
   return 0;
 }

@@ -15,10 +15,10 @@
  *  - the address parsed from every line's argument (whatever the verb) is
  *    NUL-terminated with no NUL inside, no longer than the argument, and
  *    accepted exactly when at most SMTPCMD_ADDR_MAX bytes; with a
- *    liphost, an address changes only by its "[d.d.d.d]" host of a local
- *    IP becoming liphost;
+ *    liphost, an address changes only by its "[d.d.d.d]" or "[IPv6:...]"
+ *    host of a local IP becoming liphost;
  *  - smtpcmd_iplit agrees with a model on every host seen and on slices
- *    of the input;
+ *    of the input (for "[IPv6:...]", with ip6_scan);
  *  - smtpcmd_size on every argument finds a size only where a word
  *    "SIZE=" (any case) followed by a digit stands after a space, and
  *    leaves *size alone when it finds none.
@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "smtpcmd.h"
 #include "fuzz_common.h"
 
@@ -75,19 +76,33 @@ static int model_iplit(const char *h, size_t n, unsigned char ip[4])
   return i == n - 1;
 }
 
+/* IPv4 literals agree with the model; an "[IPv6:...]" one is exactly
+ * what ip6_scan takes between the tag and the bracket. */
 static void check_iplit(const char *h, size_t n)
 {
-  unsigned char a[4], b[4];
-  int r = smtpcmd_iplit(h, n, a);
+  struct ipaddr a;
+  unsigned char b[4], six[16];
+  int r = smtpcmd_iplit(h, n, &a);
+  int v6 = n > 7 && h[0] == '[' && h[n - 1] == ']' && !strncasecmp(h + 1, "IPv6:", 5);
+
+  if (v6) {
+    if (r != (ip6_scan(h + 6, n - 7, six) == n - 7)) abort();
+    if (r && (a.family != IPADDR_V6 || memcmp(a.ip, six, 16))) abort();
+    return;
+  }
   if (r != model_iplit(h, n, b)) abort();
-  if (r && memcmp(a, b, 4)) abort();
+  if (r && (a.family != IPADDR_V4 || memcmp(a.ip, b, 4))) abort();
 }
 
 /* ---- addresses ---- */
 
 static str liphost = STR_INIT;
 
-static int islocal(const unsigned char ip[4]) { return ip[0] == 127 || (ip[0] == 10 && ip[3] == 1); }
+static int islocal(const struct ipaddr *a)
+{
+  if (a->family == IPADDR_V6) return a->ip[15] == 1 && !a->ip[0];
+  return a->ip[0] == 127 || (a->ip[0] == 10 && a->ip[3] == 1);
+}
 
 /* A SIZE found is a "SIZE=" word of digits in the argument, past its
  * start; the value saturates. */
@@ -132,9 +147,9 @@ static void check_addr(const char *arg)
   at = strrchr(plain.s, '@');
   if (at) {
     size_t hl = plain.len - (size_t)(at + 1 - plain.s);
-    unsigned char ip[4];
+    struct ipaddr ip;
     check_iplit(at + 1, hl);
-    if (smtpcmd_iplit(at + 1, hl, ip) && islocal(ip)) {
+    if (smtpcmd_iplit(at + 1, hl, &ip) && islocal(&ip)) {
       size_t pre = (size_t)(at + 1 - plain.s);
       if (lip.len != pre + liphost.len || memcmp(lip.s, plain.s, pre) ||
           memcmp(lip.s + pre, liphost.s, liphost.len))

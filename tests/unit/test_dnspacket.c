@@ -5,6 +5,7 @@
  * helpers of dns.h. */
 #include "check.h"
 #include "dns.h"
+#include "ipaddr.h"
 #include "dnspacket.h"
 
 /* A message under construction. */
@@ -142,6 +143,35 @@ static void simple_a(void)
   u16(DNSP_T_A); u16(DNSP_C_IN);
   ptr(12); rrfix(DNSP_T_A, 4); u8(192); u8(0); u8(2); u8(1);
   ptr(12); rrfix(DNSP_T_A, 4); u8(192); u8(0); u8(2); u8(2);
+}
+
+/* A reply to "v6.example AAAA" with an AAAA record of 16 bytes, one of
+ * 4 bytes (no address) and an A record (not found as AAAA). */
+static void test_aaaa(void)
+{
+  static const unsigned char want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x25 };
+  struct dnsp_msg m;
+  unsigned char ip[16];
+  size_t i = 0;
+
+  header(9, 0x8180, 1, 3, 0, 0);
+  name("v6.example");
+  u16(DNSP_T_AAAA); u16(DNSP_C_IN);
+  ptr(12); rrfix(DNSP_T_AAAA, 16);
+  for (int k = 0; k < 16; ++k) u8(want[k]);
+  ptr(12); rrfix(DNSP_T_AAAA, 4); u32(0x01020304);
+  ptr(12); rrfix(DNSP_T_A, 4); u32(0x01020304);
+  CHECK(dnsp_parse(&m, pkt, plen) == DNSP_OK);
+  CHECK(m.qtype == DNSP_T_AAAA && DNSP_T_AAAA == 28);
+  CHECK(dnsp_find(&m, &i, m.qname, DNSP_T_AAAA) == 1 && i == 0);
+  CHECK(dnsp_rr_aaaa(&m, &m.rr[i], ip) == DNSP_OK && !memcmp(ip, want, 16));
+  ++i;
+  CHECK(dnsp_find(&m, &i, m.qname, DNSP_T_AAAA) == 1 && i == 1);
+  CHECK(dnsp_rr_aaaa(&m, &m.rr[i], ip) == DNSP_BAD);
+  ++i;
+  CHECK(dnsp_find(&m, &i, m.qname, DNSP_T_AAAA) == 0);
+  CHECK(dnsp_rr_aaaa(&m, &m.rr[2], ip) == DNSP_BAD); /* an A is no AAAA */
+  dnsp_free(&m);
 }
 
 static void test_simple(void)
@@ -508,21 +538,21 @@ static void test_sections(void)
 static void test_ipquad(void)
 {
   unsigned char ip[4] = { 9, 9, 9, 9 };
-  char buf[DNS_IPFMT];
+  char buf[IP4_FMT];
 
-  CHECK(dns_ipscan("1.2.3.4", 7, ip) == 7 && !memcmp(ip, "\1\2\3\4", 4));
-  CHECK(dns_ipscan("255.0.10.200x", 13, ip) == 12 && !memcmp(ip, "\377\0\12\310", 4));
-  CHECK(dns_ipfmt(buf, ip) == 12 && !memcmp(buf, "255.0.10.200", 12));
-  CHECK(dns_ipscan("1.2.3", 5, ip) == 0);
-  CHECK(dns_ipscan("1.2.3.256", 9, ip) == 0);
-  CHECK(dns_ipscan("1.2.3.0004", 10, ip) == 0);
-  CHECK(dns_ipscan("1..3.4", 6, ip) == 0);
-  CHECK(dns_ipscan("", 0, ip) == 0);
+  CHECK(ip4_scan("1.2.3.4", 7, ip) == 7 && !memcmp(ip, "\1\2\3\4", 4));
+  CHECK(ip4_scan("255.0.10.200x", 13, ip) == 12 && !memcmp(ip, "\377\0\12\310", 4));
+  CHECK(ip4_fmt(buf, ip) == 12 && !memcmp(buf, "255.0.10.200", 12));
+  CHECK(ip4_scan("1.2.3", 5, ip) == 0);
+  CHECK(ip4_scan("1.2.3.256", 9, ip) == 0);
+  CHECK(ip4_scan("1.2.3.0004", 10, ip) == 0);
+  CHECK(ip4_scan("1..3.4", 6, ip) == 0);
+  CHECK(ip4_scan("", 0, ip) == 0);
   /* Read as far as it goes, as qmail's ip_scan. */
   memset(ip, 0, 4);
-  CHECK(dns_ipscan("7.8.x", 5, ip) == 0 && !memcmp(ip, "\7\10\0\0", 4));
+  CHECK(ip4_scan("7.8.x", 5, ip) == 0 && !memcmp(ip, "\7\10\0\0", 4));
   /* The length bounds the scan. */
-  CHECK(dns_ipscan("1.2.3.45", 7, ip) == 7 && ip[3] == 4);
+  CHECK(ip4_scan("1.2.3.45", 7, ip) == 7 && ip[3] == 4);
 }
 
 int main(void)
@@ -530,6 +560,7 @@ int main(void)
   RUN(test_names);
   RUN(test_query);
   RUN(test_simple);
+  RUN(test_aaaa);
   RUN(test_pointers);
   RUN(test_lies);
   RUN(test_big);

@@ -6,9 +6,12 @@
 #include "smtpcmd.h"
 #include "str.h"
 
-static int local127(const unsigned char ip[4])
+/* This host is 127.0.0.1 and ::1. */
+static int local127(const struct ipaddr *a)
 {
-  return ip[0] == 127 && ip[1] == 0 && ip[2] == 0 && ip[3] == 1;
+  static const unsigned char one6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+  if (a->family == IPADDR_V6) return !memcmp(a->ip, one6, 16);
+  return a->ip[0] == 127 && a->ip[1] == 0 && a->ip[2] == 0 && a->ip[3] == 1;
 }
 
 /* Parse arg; return 1/0/-1 and leave the address in got. */
@@ -180,6 +183,15 @@ static void test_addresses(void)
   CHECK_STR(got.s, "a@[127.0.0.1]x");
   CHECK(smtpcmd_addr("TO:<[127.0.0.1]>", &got, &lip, local127) == 1);
   CHECK_STR(got.s, "[127.0.0.1]");
+  /* and its IPv6 literal (RFC 5321 4.1.3), in any of its forms */
+  CHECK(smtpcmd_addr("TO:<a@[IPv6:::1]>", &got, &lip, local127) == 1);
+  CHECK_STR(got.s, "a@me.example");
+  CHECK(smtpcmd_addr("TO:<a@[ipv6:0:0:0:0:0:0:0:0001]>", &got, &lip, local127) == 1);
+  CHECK_STR(got.s, "a@me.example");
+  CHECK(smtpcmd_addr("TO:<a@[IPv6:::2]>", &got, &lip, local127) == 1);
+  CHECK_STR(got.s, "a@[IPv6:::2]");
+  CHECK(smtpcmd_addr("TO:<a@[::1]>", &got, &lip, local127) == 1); /* no tag: no literal */
+  CHECK_STR(got.s, "a@[::1]");
   /* the limit applies after the replacement */
   memset(big, 'a', sizeof big);
   memcpy(big, "TO:<", 4);
@@ -193,21 +205,30 @@ static void test_addresses(void)
 
 static void test_iplit(void)
 {
-  unsigned char ip[4];
-  CHECK(smtpcmd_iplit("[1.2.3.4]", 9, ip) && ip[0] == 1 && ip[1] == 2 && ip[2] == 3 && ip[3] == 4);
-  CHECK(smtpcmd_iplit("[255.255.255.255]", 17, ip) && ip[3] == 255);
-  CHECK(smtpcmd_iplit("[001.2.3.4]", 11, ip) && ip[0] == 1);
-  CHECK(!smtpcmd_iplit("[256.2.3.4]", 11, ip));
-  CHECK(!smtpcmd_iplit("[1.2.3]", 7, ip));
-  CHECK(!smtpcmd_iplit("[1.2.3.4.5]", 11, ip));
-  CHECK(!smtpcmd_iplit("[1.2.3.4", 8, ip));
-  CHECK(!smtpcmd_iplit("1.2.3.4]", 8, ip));
-  CHECK(!smtpcmd_iplit("[1..3.4]", 8, ip));
-  CHECK(!smtpcmd_iplit("[]", 2, ip));
-  CHECK(!smtpcmd_iplit("[", 1, ip));
-  CHECK(!smtpcmd_iplit("", 0, ip));
-  CHECK(!smtpcmd_iplit("[1.2.3.4 ]", 10, ip));
-  CHECK(!smtpcmd_iplit("[99999999999999999999999.2.3.4]", 31, ip));
+  struct ipaddr a;
+  const unsigned char *ip = a.ip;
+  CHECK(smtpcmd_iplit("[1.2.3.4]", 9, &a) && ip[0] == 1 && ip[1] == 2 && ip[2] == 3 && ip[3] == 4);
+  CHECK(smtpcmd_iplit("[255.255.255.255]", 17, &a) && ip[3] == 255);
+  CHECK(smtpcmd_iplit("[001.2.3.4]", 11, &a) && ip[0] == 1);
+  CHECK(!smtpcmd_iplit("[256.2.3.4]", 11, &a));
+  CHECK(!smtpcmd_iplit("[1.2.3]", 7, &a));
+  CHECK(!smtpcmd_iplit("[1.2.3.4.5]", 11, &a));
+  CHECK(!smtpcmd_iplit("[1.2.3.4", 8, &a));
+  CHECK(!smtpcmd_iplit("1.2.3.4]", 8, &a));
+  CHECK(!smtpcmd_iplit("[1..3.4]", 8, &a));
+  CHECK(!smtpcmd_iplit("[]", 2, &a));
+  CHECK(!smtpcmd_iplit("[", 1, &a));
+  CHECK(!smtpcmd_iplit("", 0, &a));
+  CHECK(!smtpcmd_iplit("[1.2.3.4 ]", 10, &a));
+  CHECK(!smtpcmd_iplit("[99999999999999999999999.2.3.4]", 31, &a));
+  CHECK(smtpcmd_iplit("[1.2.3.4]", 9, &a) && a.family == IPADDR_V4);
+  CHECK(smtpcmd_iplit("[IPv6:2001:db8::1]", 18, &a) && a.family == IPADDR_V6 && ip[0] == 0x20 &&
+        ip[15] == 1);
+  CHECK(smtpcmd_iplit("[IPV6:::ffff:1.2.3.4]", 21, &a) && ip[10] == 0xff && ip[15] == 4);
+  CHECK(!smtpcmd_iplit("[IPv6:2001:db8::1 ]", 19, &a));
+  CHECK(!smtpcmd_iplit("[IPv6:1.2.3.4]", 14, &a));
+  CHECK(!smtpcmd_iplit("[IPv6:]", 7, &a));
+  CHECK(!smtpcmd_iplit("[2001:db8::1]", 13, &a));
 }
 
 /* The SIZE parameter of MAIL: after the address, any case, digits only;

@@ -1,9 +1,9 @@
 /* qmail-showctl: explain the qmail configuration (qmail-showctl(8)): the
  * build settings, then every control file qmail-1.03 reads with its value
  * or default, then the files in control/ that no qmail program reads.
- * Output lines are qmail-1.03's, word for word, but for queuewarn,
- * rcptcheck, remotebatch, smtplog and smtpsize, which qmail-1.03 does
- * not have.
+ * Output lines are qmail-1.03's, word for word, but for outgoingip,
+ * outgoingip6, queuewarn, rcptcheck, remotebatch, remoteipv6, smtplog
+ * and smtpsize, which qmail-1.03 does not have.
  * Runs as whoever invokes it, with no privileges of its own. Trusts no
  * control file: each is read through the bounded control readers and
  * every byte outside printable ASCII is shown as '?'. Reads QMAILHOME/
@@ -179,14 +179,26 @@ static void show_queuewarn(void)
   io_puts(&out, hours == 1 ? " hour.\n" : " hours.\n");
 }
 
+/* remoteipv6 (not in qmail-1.03): which address families qmail-remote
+ * tries, as it reads the file. */
+static void show_remoteipv6(void)
+{
+  unsigned long long mode = 0;
+
+  if (!begin_number("remoteipv6", &mode)) return;
+  io_puts(&out, !mode ? "Remote deliveries use IPv4 only.\n"
+                : mode == 1 ? "Remote deliveries try each exchanger's IPv6 addresses, then its IPv4 ones.\n"
+                : "Remote deliveries try each exchanger's IPv4 addresses, then its IPv6 ones.\n");
+}
+
 /* Every file shown above; anything else in control/ is reported. */
 static const char *const known[] = {
   "badmailfrom", "bouncefrom", "bouncehost", "concurrencylocal",
   "concurrencyremote", "databytes", "defaultdomain", "defaulthost",
   "doublebouncehost", "doublebounceto", "envnoathost", "helohost", "idhost",
-  "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb",
-  "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "queuewarn", "rcptcheck",
-  "rcpthosts", "remotebatch", "smtpgreeting", "smtplog", "smtproutes", "smtpsize", "timeoutconnect",
+  "localiphost", "locals", "me", "morercpthosts", "morercpthosts.cdb", "outgoingip",
+  "outgoingip6", "percenthack", "plusdomain", "qmqpservers", "queuelifetime", "queuewarn",
+  "rcptcheck", "rcpthosts", "remotebatch", "remoteipv6", "smtpgreeting", "smtplog", "smtproutes", "smtpsize", "timeoutconnect",
   "timeoutremote", "timeoutsmtpd", "virtualdomains"
 };
 
@@ -266,6 +278,8 @@ int main(void)
   show_list("locals", "Messages for me are delivered locally.",
             "Messages for ", " are delivered locally.");
   show_line("me", 0, "undefined! Uh-oh", "My name is ");
+  show_line("outgoingip", 0, "chosen by the system", "SMTP client IPv4 source address is ");
+  show_line("outgoingip6", 0, "chosen by the system", "SMTP client IPv6 source address is ");
   show_list("percenthack", "The percent hack is not allowed.",
             "The percent hack is allowed for user%host@", ".");
   show_line("plusdomain", 1, "plusdomain", "Plus domain name is ");
@@ -284,6 +298,7 @@ int main(void)
   show_mrh_cdb();
   show_switch("remotebatch", 1, "Remote recipients at one domain share an SMTP connection, up to 100.",
               "Each remote recipient gets an SMTP connection of its own.");
+  show_remoteipv6();
   show_line("smtpgreeting", 1, "smtpgreeting", "SMTP greeting: 220 ");
   show_switch("smtplog", 0, "SMTP, QMTP and QMQP sessions are logged on standard error.",
               "SMTP, QMTP and QMQP sessions are not logged.");

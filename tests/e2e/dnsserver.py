@@ -36,13 +36,13 @@ SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
 
-A, CNAME, PTR, MX, OPT = 1, 5, 12, 15, 41
+A, CNAME, PTR, MX, AAAA, OPT = 1, 5, 12, 15, 28, 41
 NOERROR, FORMERR, SERVFAIL, NXDOMAIN = 0, 1, 2, 3
 
 
 class Zone(dict):
-    """{lower-case name: [(type, value)]}. Values: an address for A, a
-    name for CNAME and PTR, (preference, name) for MX; the type
+    """{lower-case name: [(type, value)]}. Values: an address for A and
+    AAAA (IPv6 text), a name for CNAME and PTR, (preference, name) for MX; the type
     'SERVFAIL' makes the server fail for the name, for every type (value
     None) or for one (value a type)."""
 
@@ -95,6 +95,8 @@ class Writer:
         self.buf += b'\0\0'
         if rtype == A:
             self.buf += socket.inet_aton(value)
+        elif rtype == AAAA:
+            self.buf += socket.inet_pton(socket.AF_INET6, value)
         elif rtype == MX:
             self.buf += struct.pack('>H', value[0])
             self.name(value[1])
@@ -126,7 +128,7 @@ def response(qid, qname, qtype, rcode, records, tc=False, upper=False):
     w = Writer()
     if upper:
         qname = qname.upper()
-        records = [(o.upper(), t, v if t == A else (v[0], v[1].upper()) if t == MX else v.upper())
+        records = [(o.upper(), t, v if t in (A, AAAA) else (v[0], v[1].upper()) if t == MX else v.upper())
                    for o, t, v in records]
     flags = 0x8180 | rcode | (0x0200 if tc else 0)
     w.buf += struct.pack('>HHHHHH', qid, flags, 1, 0 if tc else len(records), 0, 0)
@@ -245,7 +247,8 @@ class Namespace:
     the addresses given as (address, mode). setup, if given, is called in
     the child once they run (to start more servers there); what it
     returns must have a state() method, whose JSON-able result state()
-    fetches. run() executes a program there."""
+    fetches, and may have a close() method, called when the namespace
+    ends (to stop programs it started). run() executes a program there."""
 
     def __init__(self, resolv_conf, zone, servers=(('127.0.0.1', ()),), setup=None):
         self.conf = os.path.join(Q.root, 'resolv.conf.%d' % os.getpid())
@@ -269,6 +272,7 @@ class Namespace:
 
     def child(self, zone, servers, setup, rd, wr):
         code = 0
+        extra = None
         try:
             try:
                 libc_call('unshare', CLONE_NEWNS | CLONE_NEWNET)
@@ -295,6 +299,8 @@ class Namespace:
         except BaseException:
             code = 1
         finally:
+            if extra is not None and hasattr(extra, 'close'):
+                extra.close()
             os._exit(code)
 
     @staticmethod

@@ -7,7 +7,9 @@ links /usr/sbin/sendmail and /usr/lib/sendmail to QMAILHOME/bin/sendmail,
 so that bsd-mailx's `mail root` reaches the alias user's Maildir; the
 SMTP service refuses an unknown local recipient (rcptcheck); after
 an administrator's svc -d, a second run brings the services up again and
-says so, leaving alone a sendmail that is not ours."""
+says so, leaving alone a sendmail that is not ours. With ucspi-tcp-ipv6's
+programs in place of ucspi-tcp's (an overlay on /usr/bin), make up lets
+::1 relay as 127.0.0.1 and the SMTP service answers on both."""
 import os
 import pwd
 import re
@@ -21,6 +23,7 @@ from harness import Q, REPO, set_users_assign
 from test_delivery import restore, snapshot
 
 MAILX = os.path.join(REPO, 'build', 'mailx', 'usr', 'bin', 'bsd-mailx')
+UCSPI6 = os.path.join(REPO, 'build', 'ucspi6', 'usr', 'bin')
 SERVICES = ('qmail-send', 'qmail-smtpd', 'qmail-pop3d')
 
 # Runs inside the namespaces: $1 the test's directory, $2 the scratch
@@ -73,6 +76,44 @@ sleep 1  # multilog writes what the SMTP service logged
 cat /var/log/qmail/qmail-smtpd/current > "$T/smtpdlog"
 for s in qmail-send qmail-smtpd qmail-pop3d; do svstat "/etc/service/$s"; done > "$T/stat2"
 cat /usr/lib/sendmail > "$T/foreign"
+'''
+
+
+# The same with ucspi-tcp-ipv6: $4 is the directory of its programs.
+SCRIPT6 = r'''
+set -eu
+T=$1 TREE=$2 QMAIL=$3 UCSPI6=$4
+ip link set lo up
+for d in /etc /usr/sbin /usr/lib /usr/bin /var/log; do
+  mkdir -p "$T/upper$d" "$T/work$d"
+  mount -t overlay overlay -o "lowerdir=$d,upperdir=$T/upper$d,workdir=$T/work$d" "$d"
+done
+cp "$UCSPI6/tcpserver" "$UCSPI6/tcprules" "$UCSPI6/tcpclient" /usr/bin/
+cd "$TREE"
+HOST=up6.example make -s up > "$T/up1" 2>&1
+cp /etc/tcp.smtp "$T/tcp.smtp"
+for ip in ::1 127.0.0.1; do
+  python3 -c "$CLIENT" "$ip" > "$T/session-$ip"
+done
+sleep 1  # multilog writes what the SMTP service logged
+cat /var/log/qmail/qmail-smtpd/current > "$T/smtpdlog"
+'''
+
+# An SMTP client for SCRIPT6: argv[1] the server's address.
+CLIENT6 = r'''
+import socket, sys
+s = socket.create_connection((sys.argv[1], 25), timeout=20)
+f = s.makefile('rb')
+def reply():
+    while True:
+        line = f.readline().decode().rstrip('\r\n')
+        if line[3:4] != '-':
+            return line
+out = [reply()]
+for c in ('HELO c.example', 'MAIL FROM:<a@c.example>', 'RCPT TO:<x@elsewhere.example>', 'QUIT'):
+    s.sendall(c.encode() + b'\r\n')
+    out.append(reply())
+print('\n'.join(out))
 '''
 
 
@@ -144,6 +185,31 @@ class Bringup(unittest.TestCase):
         for s, line in zip(SERVICES, self.read('stat2').splitlines()):
             self.assertRegex(line, r'^/etc/service/%s: up \(pid \d+\)' % s)
         self.assertEqual(self.read('foreign'), 'another MTA\n')
+
+
+    def test_up_with_ucspi_tcp_ipv6(self):
+        if not os.path.exists(os.path.join(UCSPI6, 'tcpserver')):
+            self.fail('ucspi-tcp-ipv6 was not unpacked into build/ucspi6 (tests/run does that)')
+        r = subprocess.run(['unshare', '--mount', '--net', '--pid', '--fork', '--mount-proc',
+                            'sh', '-c', SCRIPT6, 'bringup-test', self.dir, Q.tree, Q.home, UCSPI6],
+                           capture_output=True, text=True, timeout=300,
+                           env={'PATH': '/usr/bin:/bin:/usr/sbin:/sbin', 'CLIENT': CLIENT6})
+        if r.returncode != 0:
+            outs = {n: self.read(n) for n in ('up1',) if os.path.exists(os.path.join(self.dir, n))}
+            self.fail('exit %d: %s %s %r' % (r.returncode, r.stdout, r.stderr, outs))
+        self.assertIn("bringup: tcpserver is ucspi-tcp-ipv6's: SMTP and POP3 are answered on IPv6"
+                      " as well\n", self.read('up1'))
+        self.assertEqual(self.read('tcp.smtp'),
+                         '127.0.0.1:allow,RELAYCLIENT=""\n::1:allow,RELAYCLIENT=""\n:allow\n')
+        for ip in ('::1', '127.0.0.1'):
+            self.assertEqual(self.read('session-' + ip).splitlines(),
+                             ['220 up6.example ESMTP', '250 up6.example', '250 ok', '250 ok',
+                              '221 up6.example'], ip)
+        log = self.read('smtpdlog')
+        self.assertRegex(log, r' \d+ smtp from ::1 host unknown\n')
+        self.assertRegex(log, r' \d+ smtp from 127\.0\.0\.1 host unknown\n')
+        # no IPv6 route out in the namespace: remote mail stays IPv4
+        self.assertFalse(os.path.exists(os.path.join(Q.home, 'control', 'remoteipv6')))
 
 
 if __name__ == '__main__':

@@ -24,12 +24,14 @@ DIED = b'ZConnected to 127.0.0.1 but connection died. (#4.4.2)\n\0'
 
 
 class Sink:
-    """A one-port SMTP server, on addr:port (a free port when 0). replies maps each stage (greeting, helo,
+    """A one-port SMTP server, on addr:port (a free port when 0; an IPv6
+    address when addr has a colon). replies maps each stage (greeting, helo,
     mail, rcpt, data, end, quit) to the bytes to answer, None to hang
     (answer nothing and keep the connection open), or 'close'; rcpt may
     be a list used one item per RCPT (the last one repeats). Everything a
     client sends is recorded in self.received, the DATA bytes (up to and
-    including the first line holding only a dot) in self.data."""
+    including the first line holding only a dot) in self.data, and the
+    address each connection came from in self.peers."""
 
     DEFAULTS = {
         'greeting': b'220 sink.example ESMTP\r\n',
@@ -47,9 +49,11 @@ class Sink:
         self.received = bytearray()
         self.data = None
         self.connections = 0
+        self.peers = []
         self.done = threading.Event()
         self.stop = threading.Event()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ':' in addr else socket.AF_INET
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind((addr, port))
         self.listener.listen(5)
@@ -66,10 +70,11 @@ class Sink:
     def serve(self):
         while not self.stop.is_set():
             try:
-                conn, _ = self.listener.accept()
+                conn, peer = self.listener.accept()
             except socket.timeout:
                 continue
             self.connections += 1
+            self.peers.append(peer[0])
             conn.settimeout(0.2)
             try:
                 self.talk(conn)

@@ -97,12 +97,13 @@ class Blackhole:
     full, so the kernel drops new connection attempts."""
 
     def __init__(self, addr, port=25):
-        self.lsock = socket.socket()
+        family = socket.AF_INET6 if ':' in addr else socket.AF_INET
+        self.lsock = socket.socket(family)
         self.lsock.bind((addr, port))
         self.lsock.listen(0)
         self.fillers = []
         for _ in range(4):
-            c = socket.socket()
+            c = socket.socket(family)
             c.setblocking(False)
             c.connect_ex((addr, port))
             self.fillers.append(c)

@@ -82,6 +82,10 @@ locals: (Default.) Messages for me are delivered locally.
 
 me: (Default.) My name is undefined! Uh-oh.
 
+outgoingip: (Default.) SMTP client IPv4 source address is chosen by the system.
+
+outgoingip6: (Default.) SMTP client IPv6 source address is chosen by the system.
+
 percenthack: (Default.) The percent hack is not allowed.
 
 plusdomain: (Default.) Plus domain name is plusdomain.
@@ -101,6 +105,8 @@ morercpthosts: (Default.) No rcpthosts; morercpthosts is irrelevant.
 morercpthosts.cdb: (Default.) No effect.
 
 remotebatch: (Default.) Remote recipients at one domain share an SMTP connection, up to 100.
+
+remoteipv6: (Default.) Remote deliveries use IPv4 only.
 
 smtpgreeting: (Default.) SMTP greeting: 220 smtpgreeting.
 
@@ -156,6 +162,10 @@ Messages for mail.example.org are delivered locally.
 
 me: My name is mail.example.org.
 
+outgoingip: (Default.) SMTP client IPv4 source address is chosen by the system.
+
+outgoingip6: SMTP client IPv6 source address is 2001:db8::25.
+
 percenthack: 
 The percent hack is allowed for user%host@example.org.
 
@@ -180,6 +190,8 @@ morercpthosts: (Default.) No effect.
 morercpthosts.cdb: (Default.) No effect.
 
 remotebatch: (Default.) Remote recipients at one domain share an SMTP connection, up to 100.
+
+remoteipv6: Remote deliveries try each exchanger's IPv6 addresses, then its IPv4 ones.
 
 smtpgreeting: SMTP greeting: 220 mail.example.org ready.
 
@@ -246,6 +258,8 @@ class ShowCtl(unittest.TestCase):
         Q.control('queuelifetime', '86400 seconds\n')
         Q.control('queuewarn', '4\n')
         Q.control('rcptcheck', '1\n')
+        Q.control('remoteipv6', '1\n')
+        Q.control('outgoingip6', '2001:db8::25\n')
         Q.control('rcpthosts', 'example.org\n.example.org\n')
         Q.control('smtpgreeting', 'mail.example.org ready\n')
         Q.control('smtplog', '1\n')

@@ -279,7 +279,7 @@ class BatchShowCtl(unittest.TestCase):
     def paragraph(self):
         r = Q.run(['qmail-showctl'], user='qmaild')
         self.assertEqual((r.returncode, r.stderr), (0, b''))
-        return re.search(rb'\n\nremotebatch: (.*)\n\nsmtpgreeting: ', r.stdout).group(1)
+        return re.search(rb'\n\nremotebatch: (.*)\n\nremoteipv6: ', r.stdout).group(1)
 
     def test_remotebatch(self):
         on = b'Remote recipients at one domain share an SMTP connection, up to 100.'

@@ -1,8 +1,8 @@
 """test_ipv6.py: IPv6 in and out, each test in a private network
 namespace (dnsserver.Namespace) where no packet can leave the machine.
 
-There, the loopback interface has 127.0.0.1 and ::1, the whole prefix
-fd00:7::/64 is routed to it as 127.0.0.0/8 is (so servers can listen on
+There, the loopback interface has 127.0.0.1 and ::1, the whole prefixes
+fd00:7::/64 and fd00:9::/64 are routed to it as 127.0.0.0/8 is (so servers can listen on
 fd00:7::2 and the like, and these are not this host's own addresses, as
 127.0.0.2 is not), and fd00:8::1 is an address of the interface itself
 (this host's, as ipme sees it). A DNS server for the zone below owns
@@ -20,8 +20,8 @@ a refusal; and the dns programs (dnsip6, dnsmxip -6, dnsptr, ipmeprint).
 In: qmail-smtpd and qmail-qmtpd under ucspi-tcp-ipv6's tcpserver
 (unpacked into build/ucspi6 by tests/run, as Debian's package conflicts
 with the ucspi-tcp the other tests use), on ::1 and fd00:7::25: the
-Received line, [IPv6:...] literals of this host, relaying for ::1 by
-tcprules and not for another IPv6 client; and tcp-env on an IPv6
+Received line, [IPv6:...] literals of this host, relaying by tcprules
+for ::1 and for the prefix fd00:9:: and not for another IPv6 client; and tcp-env on an IPv6
 connection."""
 import ipaddress
 import os
@@ -75,6 +75,7 @@ def zone():
 def local_routes():
     """The namespace's IPv6 set-up (see the module's text)."""
     for argv in (['ip', '-6', 'route', 'add', 'local', 'fd00:7::/64', 'dev', 'lo'],
+                 ['ip', '-6', 'route', 'add', 'local', 'fd00:9::/64', 'dev', 'lo'],
                  ['ip', '-6', 'addr', 'add', 'fd00:8::1/128', 'dev', 'lo', 'nodad'],
                  ['sysctl', '-qw', 'net.ipv6.ip_nonlocal_bind=1']):
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
@@ -320,7 +321,8 @@ class In(unittest.TestCase, ControlFiles):
         os.makedirs(self.dir, exist_ok=True)
         rules = os.path.join(self.dir, 'rules.cdb')
         subprocess.run([os.path.join(UCSPI6, 'tcprules'), rules, rules + '.tmp'],
-                       input=b'::1:allow,RELAYCLIENT=""\n127.0.0.1:allow,RELAYCLIENT=""\n:allow\n',
+                       input=b'::1:allow,RELAYCLIENT=""\n127.0.0.1:allow,RELAYCLIENT=""\n'
+                             b'fd00:9::allow,RELAYCLIENT=""\n:allow\n',
                        check=True)
         os.chmod(rules, 0o644)
         self.ns = dnsserver.Namespace(FAST, Zone(), setup=lambda: Servers(rules))
@@ -361,7 +363,7 @@ class In(unittest.TestCase, ControlFiles):
                                          b'Tw@[IPv6:fd00:7::99]\0'), todo)
 
     def test_relay_by_tcprules(self):
-        # ::1 may relay (RELAYCLIENT from the rules); fd00:7::5 may not
+        # ::1 and fd00:9::/64 (a prefix rule) may relay; fd00:7::5 may not
         self.assertEqual(self.smtp('::1', 'HELO c', 'MAIL FROM:<a@c.example>',
                                    'RCPT TO:<x@elsewhere.example>', 'QUIT')[3], '250 ok')
         self.assertEqual(self.smtp('fd00:7::5', 'HELO c', 'MAIL FROM:<a@c.example>',
@@ -369,6 +371,8 @@ class In(unittest.TestCase, ControlFiles):
                                    'QUIT')[3:5],
                          ["553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
                           '250 ok'])
+        self.assertEqual(self.smtp('fd00:9::5', 'HELO c', 'MAIL FROM:<a@c.example>',
+                                   'RCPT TO:<x@elsewhere.example>', 'QUIT')[3], '250 ok')
 
     def test_qmtp(self):
         msg = b'Subject: q\n\nhi\n'

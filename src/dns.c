@@ -64,8 +64,33 @@ static int literal_ip(const str *s, int want, struct ipaddr *a)
 
 /* ---- configuration ---- */
 
+/* A server to ask: its address (IPv4 or IPv6) and port 53. */
+struct nameserver {
+  struct sockaddr_storage sa;
+  socklen_t len;
+};
+
+/* ns's address a, port 53. */
+static void nameserver_set(struct nameserver *ns, const struct ipaddr *a)
+{
+  memset(ns, 0, sizeof *ns);
+  if (a->family == IPADDR_V6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ns->sa;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(53);
+    memcpy(&s6->sin6_addr, a->ip, 16);
+    ns->len = sizeof *s6;
+  } else {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ns->sa;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(53);
+    memcpy(&s4->sin_addr, a->ip, 4);
+    ns->len = sizeof *s4;
+  }
+}
+
 static struct {
-  struct sockaddr_in ns[DNS_MAXNS];
+  struct nameserver ns[DNS_MAXNS];
   size_t nns;
   unsigned int timeout, attempts, ndots;
   int edns;
@@ -120,15 +145,12 @@ static void conf_line(const char *line, size_t len, int *domains)
 
   if (!word(line, len, &i, &w, &wl) || w[0] == '#' || w[0] == ';') return;
   if (word_is(w, wl, "nameserver")) {
-    unsigned char ip[4];
-    struct sockaddr_in *sa = &conf.ns[conf.nns];
+    struct ipaddr a;
     if (conf.nns == DNS_MAXNS || !word(line, len, &i, &w, &wl)) return;
-    if (ip4_scan(w, wl, ip) != wl) return; /* IPv6 and the like */
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons(53);
-    memcpy(&sa->sin_addr, ip, 4);
-    conf.nns++;
+    /* a dotted quad or an IPv6 address; not a link-local one with a
+     * zone ("fe80::1%eth0") */
+    if (!ipaddr_scan(w, wl, 1, &a)) return;
+    nameserver_set(&conf.ns[conf.nns++], &a);
   } else if (word_is(w, wl, "domain") || word_is(w, wl, "search")) {
     /* The last of these lines counts, as with glibc. */
     int one = word_is(w, wl, "domain");
@@ -196,9 +218,9 @@ int dns_init(int flagsearch)
   }
   if (!conf.nns) {
     static const unsigned char loopback[4] = { 127, 0, 0, 1 };
-    conf.ns[0].sin_family = AF_INET;
-    conf.ns[0].sin_port = htons(53);
-    memcpy(&conf.ns[0].sin_addr, loopback, 4);
+    struct ipaddr a;
+    ipaddr_v4(&a, loopback);
+    nameserver_set(&conf.ns[0], &a);
     conf.nns = 1;
   }
   if (!domains) {
@@ -310,18 +332,21 @@ static int matches(const unsigned char *msg, size_t len, unsigned int id,
 
 /* A UDP socket bound to a random port (or, if none of a few is free,
  * one the kernel picks) and connected to ns; -1 on error. */
-static int udp_socket(const struct sockaddr_in *ns)
+static int udp_socket(const struct nameserver *ns)
 {
-  struct sockaddr_in me;
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  struct sockaddr_storage me;
+  int family = ns->sa.ss_family;
+  int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd == -1) return -1;
-  memset(&me, 0, sizeof me);
-  me.sin_family = AF_INET;
   for (int tries = 0; tries < 10; ++tries) {
-    me.sin_port = htons((uint16_t)(1024 + random16() % (65536 - 1024)));
-    if (bind(fd, (struct sockaddr *)&me, sizeof me) == 0) break;
+    uint16_t port = htons((uint16_t)(1024 + random16() % (65536 - 1024)));
+    memset(&me, 0, sizeof me);
+    me.ss_family = (sa_family_t)family;
+    if (family == AF_INET6) ((struct sockaddr_in6 *)&me)->sin6_port = port;
+    else ((struct sockaddr_in *)&me)->sin_port = port;
+    if (bind(fd, (struct sockaddr *)&me, ns->len) == 0) break;
   }
-  if (connect(fd, (const struct sockaddr *)ns, sizeof *ns) == -1) {
+  if (connect(fd, (const struct sockaddr *)&ns->sa, ns->len) == -1) {
     close(fd);
     return -1;
   }
@@ -330,7 +355,7 @@ static int udp_socket(const struct sockaddr_in *ns)
 
 /* Send q to ns by UDP and wait up to the timeout for a matching reply,
  * which goes into reply. */
-static int udp_try(const struct sockaddr_in *ns, const str *q, unsigned int id,
+static int udp_try(const struct nameserver *ns, const str *q, unsigned int id,
                    const unsigned char *qname, unsigned int qtype, str *reply)
 {
   long long deadline;
@@ -380,16 +405,16 @@ static int tcp_io(int fd, int out, unsigned char *buf, size_t len, long long dea
 
 /* The same query over TCP, each message led by its 2-byte length; the
  * whole exchange gets one timeout. */
-static int tcp_try(const struct sockaddr_in *ns, const str *q, unsigned int id,
+static int tcp_try(const struct nameserver *ns, const str *q, unsigned int id,
                    const unsigned char *qname, unsigned int qtype, str *reply)
 {
   unsigned char prefix[2];
   size_t want;
   long long deadline = now_ms() + (long long)conf.timeout * 1000;
-  int r, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int r, fd = socket(ns->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
   if (fd == -1) return TRY_BADNS;
-  if (connect(fd, (const struct sockaddr *)ns, sizeof *ns) == -1) {
+  if (connect(fd, (const struct sockaddr *)&ns->sa, ns->len) == -1) {
     int err = 0;
     socklen_t el = sizeof err;
     if (errno != EINPROGRESS) r = TRY_BADNS;
@@ -441,7 +466,7 @@ static int head(const str *reply, struct dnsp_header *h)
 /* Ask ns about a->qname, qtype: 0 with a->msg holding the answer,
  * DNS_HARD, DNS_MEM, TRY_TIMEOUT or TRY_BADNS. *edns is cleared when the
  * server does not understand EDNS0. */
-static int exchange(const struct sockaddr_in *ns, struct answer *a, unsigned int qtype, int *edns)
+static int exchange(const struct nameserver *ns, struct answer *a, unsigned int qtype, int *edns)
 {
   str q = STR_INIT;
   struct dnsp_header h;

@@ -45,8 +45,9 @@ struct dns_iplist {
 int dns_iplist_add(struct dns_iplist *l, const struct ipaddr *a, unsigned int pref);
 void dns_iplist_free(struct dns_iplist *l);
 
-/* Read /etc/resolv.conf (nameserver, domain, search, options timeout:N
- * attempts:N ndots:N edns0; with no nameserver line, 127.0.0.1). With
+/* Read /etc/resolv.conf (nameserver, with an IPv4 or IPv6 address;
+ * domain, search, options timeout:N attempts:N ndots:N edns0; with no
+ * usable nameserver line, 127.0.0.1). With
  * flagsearch the names given to the lookups below are tried with the
  * search domains as res_search does (dnsfq uses this; qmail-remote does
  * not). Lookups call dns_init(0) themselves when it has not been called.

@@ -143,7 +143,8 @@ def response(qid, qname, qtype, rcode, records, tc=False, upper=False):
 # ---- the server -----------------------------------------------------------
 
 class Server:
-    """A DNS server on addr:53 (UDP and, unless mode says not, TCP).
+    """A DNS server on addr:53 (UDP and, unless mode says not, TCP); addr
+    may be an IPv6 address.
     mode is a set of words:
       silent     read queries, never answer
       truncate   answers over 512 bytes (or the EDNS0 size) go as TC=1
@@ -158,11 +159,12 @@ class Server:
 
     def __init__(self, addr, z, mode=()):
         self.addr, self.z, self.mode, self.log = addr, z, set(mode), []
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        family = socket.AF_INET6 if ':' in addr else socket.AF_INET
+        self.udp = socket.socket(family, socket.SOCK_DGRAM)
         self.udp.bind((addr, 53))
         threading.Thread(target=self.serve_udp, daemon=True).start()
         if 'notcp' not in self.mode:
-            self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp = socket.socket(family, socket.SOCK_STREAM)
             self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self.tcp.bind((addr, 53))
             self.tcp.listen(16)

@@ -15,7 +15,8 @@ remoteipv6 asks for); an exchanger without MX; this host's own IPv6
 address as exchanger; an [IPv6:...] route in smtproutes with a port;
 control/outgoingip and outgoingip6; an IPv6 host that times out
 (queue/lock/tcpto's IPv6 records, qmail-tcpto, qmail-tcpok); the texts of
-a refusal; and the dns programs (dnsip6, dnsmxip -6, dnsptr, ipmeprint).
+a refusal; the dns programs (dnsip6, dnsmxip -6, dnsptr, ipmeprint); and
+a name server at an IPv6 address in resolv.conf.
 
 In: qmail-smtpd and qmail-qmtpd under ucspi-tcp-ipv6's tcpserver
 (unpacked into build/ucspi6 by tests/run, as Debian's package conflicts
@@ -248,6 +249,37 @@ class Out(unittest.TestCase, ControlFiles):
         self.assertEqual((r['rc'], r['err']), (100, 'hard error\n'))
         names = [q[3] for q in self.net.log()[0] if q[4] == 12]
         self.assertEqual(names, [ipaddress.ip_address('fd00:7::2').reverse_pointer])
+
+
+class Resolver(unittest.TestCase, ControlFiles):
+    """A name server at an IPv6 address in resolv.conf is asked over IPv6:
+    the only usable one there, answering both for the dns programs and
+    for qmail-remote, at once."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest('namespaces need root')
+        self.controls = set()
+        self.set_control('me', 'me.example\n')
+        self.set_control('remoteipv6', '1\n')
+        # a link-local server with a zone is skipped, not asked
+        self.net = dnsserver.Namespace('nameserver fe80::1%lo\nnameserver ::1\n'
+                                       'options timeout:2 attempts:1\n', zone(),
+                                       servers=(('::1', ()),),
+                                       setup=lambda: Hosts(SINKS, []))
+
+    def tearDown(self):
+        self.net.close()
+        self.remove_controls()
+
+    def test_ipv6_name_server(self):
+        r = self.net.run('dnsip6', 'mx.both.test')
+        self.assertEqual((r['rc'], r['out']), (0, 'fd00:7::2\n'))
+        self.assertLess(r['elapsed'], 1)
+        r = self.net.run('qmail-remote', 'v6only.test', 'a@b.example', 'u@x.test', input=MSG,
+                         user='qmailr')
+        self.assertEqual(r['out'].encode('latin-1'), ok('IPv6:fd00:7::2'))
+        self.assertEqual({q[0] for q in self.net.log()[0]}, {'udp'})
 
 
 # ---- in -------------------------------------------------------------------

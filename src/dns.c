@@ -73,20 +73,7 @@ struct nameserver {
 /* ns's address a, port 53. */
 static void nameserver_set(struct nameserver *ns, const struct ipaddr *a)
 {
-  memset(ns, 0, sizeof *ns);
-  if (a->family == IPADDR_V6) {
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ns->sa;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(53);
-    memcpy(&s6->sin6_addr, a->ip, 16);
-    ns->len = sizeof *s6;
-  } else {
-    struct sockaddr_in *s4 = (struct sockaddr_in *)&ns->sa;
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(53);
-    memcpy(&s4->sin_addr, a->ip, 4);
-    ns->len = sizeof *s4;
-  }
+  ns->len = ipaddr_sockaddr(&ns->sa, a, 53);
 }
 
 static struct {

@@ -1,4 +1,5 @@
 /* ipaddr.c: IPv4 and IPv6 addresses and their text forms (see ipaddr.h). */
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 #include "ipaddr.h"
@@ -197,4 +198,22 @@ int ipaddr_literal(const char *s, size_t len, int allow6, struct ipaddr *a)
     return 1;
   }
   return 0;
+}
+
+socklen_t ipaddr_sockaddr(struct sockaddr_storage *ss, const struct ipaddr *a, unsigned int port)
+{
+  memset(ss, 0, sizeof *ss);
+  if (a->family == IPADDR_V6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons((unsigned short)port);
+    memcpy(&s6->sin6_addr, a->ip, 16);
+    return sizeof *s6;
+  } else {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((unsigned short)port);
+    memcpy(&s4->sin_addr.s_addr, a->ip, 4);
+    return sizeof *s4;
+  }
 }

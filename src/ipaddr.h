@@ -17,6 +17,7 @@
 #define IPADDR_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 enum { IPADDR_V4 = 4, IPADDR_V6 = 6 };
 
@@ -59,5 +60,8 @@ int ipaddr_scan(const char *s, size_t len, int allow6, struct ipaddr *a);
 /* All of s as an address literal: "[d.d.d.d]", or "[IPv6:x:x::x]" (the
  * tag in any case) when allow6. 1 with a set, else 0. */
 int ipaddr_literal(const char *s, size_t len, int allow6, struct ipaddr *a);
+
+/* a and port as a socket address in ss; its length. */
+socklen_t ipaddr_sockaddr(struct sockaddr_storage *ss, const struct ipaddr *a, unsigned int port);
 
 #endif

@@ -212,30 +212,11 @@ static ssize_t timed_write(int fd, void *buf, size_t len)
   }
 }
 
-/* a as a socket address with port; its length. */
-static socklen_t sockaddr_of(struct sockaddr_storage *ss, const struct ipaddr *a, unsigned int port)
-{
-  memset(ss, 0, sizeof *ss);
-  if (a->family == IPADDR_V6) {
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons((unsigned short)port);
-    memcpy(&s6->sin6_addr, a->ip, 16);
-    return sizeof *s6;
-  } else {
-    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons((unsigned short)port);
-    memcpy(&s4->sin_addr.s_addr, a->ip, 4);
-    return sizeof *s4;
-  }
-}
-
 /* Connect fd to a:port within timeout_connect seconds; 0 or -1. */
 static int timed_connect(int fd, const struct ipaddr *a, unsigned int port)
 {
   struct sockaddr_storage ss;
-  socklen_t sslen = sockaddr_of(&ss, a, port);
+  socklen_t sslen = ipaddr_sockaddr(&ss, a, port);
   struct timespec dl;
   int err;
   socklen_t errlen = sizeof err;
@@ -568,7 +549,7 @@ static int attempt(const struct ipaddr *a, unsigned int port)
   }
   if (have_outgoing[v6]) {
     struct sockaddr_storage ss;
-    socklen_t sslen = sockaddr_of(&ss, &outgoing[v6], 0);
+    socklen_t sslen = ipaddr_sockaddr(&ss, &outgoing[v6], 0);
     if (bind(smtpfd, (struct sockaddr *)&ss, sslen) == -1) {
       close(smtpfd);
       return 0;

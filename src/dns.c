@@ -616,16 +616,18 @@ static void families(int want, unsigned int qtype[2], size_t *n)
 }
 
 /* The addresses of one name, each family as want says, with preference
- * pref, onto ia: the name as text when text is not 0, else qname. 0 when
- * some family gave addresses or every family failed for good (DNS_HARD
- * then if none did), else the first failure; *partial set when a family
- * failed temporarily although another gave addresses. */
+ * pref, onto ia: the name as text when text is not 0, else qname. With
+ * one family, that lookup's result (0 with no addresses for an alias of a
+ * name that has none, as in qmail). With two: 0 when some family gave
+ * addresses, and *partial set if the other failed temporarily; else
+ * DNS_SOFT if one did, else 0 if one answered without addresses, else
+ * DNS_HARD. */
 static int name_ips(struct dns_iplist *ia, struct answer *a, const str *text,
                     const unsigned char *qname, int want, unsigned int pref, int *partial)
 {
   unsigned int qtype[2];
   size_t n, before = ia->len;
-  int soft = 0;
+  int soft = 0, answered = 0;
 
   families(want, qtype, &n);
   for (size_t k = 0; k < n; ++k) {
@@ -633,12 +635,13 @@ static int name_ips(struct dns_iplist *ia, struct answer *a, const str *text,
     if (!r) r = take_ips(ia, a, qtype[k], pref);
     if (r == DNS_MEM) return r;
     if (r == DNS_SOFT) soft = 1;
+    if (r == 0) answered = 1;
   }
   if (ia->len > before) {
     *partial = soft;
     return 0;
   }
-  return soft ? DNS_SOFT : DNS_HARD;
+  return soft ? DNS_SOFT : answered ? 0 : DNS_HARD;
 }
 
 /* The addresses of a name given as text (or a literal), preference 0. */

@@ -64,9 +64,10 @@ int dns_init(int flagsearch);
 /* The addresses of name (as want says), following CNAMEs, into ia
  * (emptied first), each with preference 0. A dotted quad, bare or in
  * brackets, and (when IPv6 is wanted) an IPv6 address, bare or as
- * "[IPv6:...]", is taken as the address itself without asking DNS. With
- * both families, DNS_HARD only when neither has records, DNS_SOFT when
- * one failed temporarily and the other gave nothing. */
+ * "[IPv6:...]", is taken as the address itself without asking DNS. An
+ * alias of a name without addresses gives none, and 0. With both
+ * families: DNS_SOFT when one failed temporarily and the other gave no
+ * addresses, DNS_HARD when both lookups failed for good. */
 int dns_ip(struct dns_iplist *ia, const str *name, int want);
 
 /* The mail exchangers of name: their addresses (as want says) into ia

@@ -41,6 +41,7 @@ def zone():
     add('loop1.test', CNAME, 'loop2.test')
     add('loop2.test', CNAME, 'loop1.test')
     add('dangling.test', CNAME, 'nosuch.test')
+    add('noaddr.test', CNAME, 'mxonly.test')
     # Preferences out of order in the answer; c has two addresses.
     add('pref.test', MX, (20, 'b.pref.test'))
     add('pref.test', MX, (10, 'a.pref.test'))
@@ -137,6 +138,9 @@ class TestLookups(DnsCase):
             # An alias of nothing: NXDOMAIN with the CNAME.
             self.fails(ns.run('dnsip', 'dangling.test'), 100, 'hard error\n')
             self.ok(ns.run('dnscname', 'dangling.test'), 'nosuch.test\n')
+            # An alias of a name that exists without addresses: none, as in
+            # qmail (the name is there, so no error)
+            self.ok(ns.run('dnsip', 'noaddr.test'), '')
             qtypes = {q[4] for q in ns.log()[0] if q[3].lower() == 'alias.test'}
             self.assertEqual(qtypes, {A, CNAME})
 

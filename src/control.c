@@ -1,5 +1,6 @@
 /* control.c: control-file readers (see control.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include "control.h"
@@ -95,14 +96,8 @@ int control_readint(unsigned long long *value, const char *fn)
 static int read_all(int fd, str *sa)
 {
   sa->len = 0;
-  for (;;) {
-    ssize_t r;
-    if (!str_reserve(sa, 65536)) return -1;
-    r = io_read(fd, sa->s + sa->len, sa->cap - sa->len - 1);
-    if (r == -1) return -1;
-    if (r == 0) return str_reserve(sa, 1) ? 0 : -1;
-    sa->len += (size_t)r;
-  }
+  if (io_readall(fd, sa, SIZE_MAX) == -1) return -1;
+  return str_reserve(sa, 1) ? 0 : -1;
 }
 
 int control_readraw(str *sa, const char *fn)

@@ -157,24 +157,6 @@ static void conf_line(const char *line, size_t len, int *domains)
   }
 }
 
-/* Read all of fd into sa, CONF_MAX bytes at most. 0, or -1 (errno). */
-static int read_conf(int fd, str *sa)
-{
-  for (;;) {
-    ssize_t r;
-    if (sa->len > CONF_MAX) {
-      errno = EFBIG;
-      return -1;
-    }
-    if (!str_reserve(sa, 4096)) return -1;
-    r = read(fd, sa->s + sa->len, 4096);
-    if (r == -1 && errno == EINTR) continue;
-    if (r == -1) return -1;
-    if (r == 0) return 0;
-    sa->len += (size_t)r;
-  }
-}
-
 int dns_init(int flagsearch)
 {
   str text = STR_INIT;
@@ -188,7 +170,7 @@ int dns_init(int flagsearch)
   fd = open_read(RESOLV_CONF);
   if (fd == -1 && errno != ENOENT) return DNS_SOFT;
   if (fd != -1) {
-    int r = read_conf(fd, &text);
+    int r = io_readall(fd, &text, CONF_MAX);
     int e = errno;
     close(fd);
     if (r == -1) {

@@ -22,6 +22,23 @@ ssize_t io_read(int fd, void *buf, size_t len)
   return r;
 }
 
+int io_readall(int fd, str *sa, size_t max)
+{
+  for (;;) {
+    ssize_t r;
+    if (sa->len > max) {
+      errno = EFBIG;
+      return -1;
+    }
+    if (!str_reserve(sa, 65536)) return -1;
+    r = io_read(fd, sa->s + sa->len, sa->cap - sa->len - 1);
+    if (r == -1) return -1;
+    if (r == 0) return 0;
+    sa->len += (size_t)r;
+    sa->s[sa->len] = 0;
+  }
+}
+
 ssize_t io_write(int fd, void *buf, size_t len)
 {
   ssize_t w;

@@ -30,6 +30,10 @@ void io_init(iobuf *b, io_op op, int fd, char *space, size_t size);
 
 /* read()/write() that retry after EINTR. */
 ssize_t io_read(int fd, void *buf, size_t len);
+/* Append the rest of fd to sa (kept NUL-terminated): 0 at end of file,
+ * -1 on a read error, out of memory, or (errno EFBIG) once sa holds more
+ * than max bytes. */
+int io_readall(int fd, str *sa, size_t max);
 ssize_t io_write(int fd, void *buf, size_t len);
 
 /* Output. */

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "io.h"
 #include "ipme.h"
 #include "open.h"
 #include "safemath.h"
@@ -16,7 +17,7 @@
 
 #define IFCONF_MAX (1024 * 1024) /* bytes of interface list: 26214 entries */
 #define INET6_FILE "/proc/net/if_inet6"
-#define INET6_MAX (4 * 1024 * 1024) /* bytes of it read: 73000 addresses */
+#define INET6_MAX (4 * 1024 * 1024) /* a longer one is an error: 73000 addresses */
 
 static struct dns_iplist me = DNS_IPLIST_INIT;
 static int ok;
@@ -59,16 +60,7 @@ static int inet6(int s)
   size_t at = 0;
 
   if (fd == -1) return errno == ENOENT ? 1 : -1;
-  for (;;) {
-    ssize_t n;
-    if (text.len >= INET6_MAX) break;
-    if (!str_reserve(&text, 65536)) { r = 0; break; }
-    n = read(fd, text.s + text.len, 65536);
-    if (n == -1 && errno == EINTR) continue;
-    if (n == -1) { r = -1; break; }
-    if (n == 0) break;
-    text.len += (size_t)n;
-  }
+  if (io_readall(fd, &text, INET6_MAX) == -1) r = errno == ENOMEM ? 0 : -1;
   close(fd);
   while (r == 1 && at < text.len) {
     const char *line = text.s + at, *nl = memchr(line, '\n', text.len - at);

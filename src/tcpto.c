@@ -154,7 +154,7 @@ static unsigned long long now(void)
 
 int tcpto_skip(const struct ipaddr *a, int *known)
 {
-  static unsigned char buf[TCPTO_SIZE];
+  unsigned char buf[TCPTO_SIZE];
   const struct tcpto_kind *k = tcpto_kind(a->family);
   size_t n4, n6;
   int fd = grab(buf, &n4, &n6);
@@ -168,7 +168,7 @@ int tcpto_skip(const struct ipaddr *a, int *known)
 
 int tcpto_result(const struct ipaddr *a, int timedout, int known)
 {
-  static unsigned char buf[TCPTO_SIZE];
+  unsigned char buf[TCPTO_SIZE];
   const struct tcpto_kind *k = tcpto_kind(a->family);
   size_t n4, n6, n, i;
   int fd, r = 0;

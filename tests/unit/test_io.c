@@ -1,4 +1,5 @@
-/* test_io.c: unit tests for io.c (buffered output, io_getline, io_get, io_copy, errors). */
+/* test_io.c: unit tests for io.c (buffered output, io_getline, io_get, io_copy,
+ * io_readall, errors). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -543,6 +544,49 @@ static void cleanup(void)
 
 /* io_putprintable writes runs, substitutes the rest; a failed write
  * leaves failed set however many writes come after it. */
+/* io_readall: the whole of a file of 200000 bytes, appended and
+ * NUL-terminated; EFBIG past the limit; a read error. */
+static void test_readall(void)
+{
+  str sa = STR_INIT;
+  char *big = malloc(200000);
+  int p[2];
+
+  CHECK(big != 0);
+  if (!big) return;
+  for (size_t i = 0; i < 200000; ++i) big[i] = (char)('a' + i % 26);
+  CHECK(pipe(p) == 0);
+  if (fork() == 0) {
+    close(p[0]);
+    (void)!write(p[1], big, 200000);
+    _exit(0);
+  }
+  close(p[1]);
+  str_copys(&sa, "x");
+  CHECK(io_readall(p[0], &sa, 1000000) == 0);
+  CHECK(sa.len == 200001 && sa.s[0] == 'x' && !memcmp(sa.s + 1, big, 200000) && sa.s[sa.len] == 0);
+  close(p[0]);
+  wait(0);
+
+  CHECK(pipe(p) == 0);
+  if (fork() == 0) {
+    close(p[0]);
+    (void)!write(p[1], big, 200000);
+    _exit(0);
+  }
+  close(p[1]);
+  sa.len = 0;
+  errno = 0;
+  CHECK(io_readall(p[0], &sa, 100000) == -1 && errno == EFBIG && sa.len > 100000);
+  close(p[0]);
+  wait(0);
+
+  sa.len = 0;
+  CHECK(io_readall(-1, &sa, 10) == -1 && errno == EBADF && sa.len == 0);
+  str_free(&sa);
+  free(big);
+}
+
 static void test_printable_and_failed(void)
 {
   char space[8];
@@ -588,6 +632,7 @@ int main(void)
   RUN(test_feed_get);
   RUN(test_copy);
   RUN(test_eintr);
+  RUN(test_readall);
   RUN(test_printable_and_failed);
   RUN(cleanup);
   str_free(&wlog);

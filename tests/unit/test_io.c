@@ -544,41 +544,43 @@ static void cleanup(void)
 
 /* io_putprintable writes runs, substitutes the rest; a failed write
  * leaves failed set however many writes come after it. */
+/* The read end of a pipe a child writes buf into; the caller waits. */
+static int pipe_from_child(const char *buf, size_t len)
+{
+  int p[2];
+  if (pipe(p) == -1) return -1;
+  if (fork() == 0) {
+    close(p[0]);
+    (void)!write(p[1], buf, len);
+    _exit(0);
+  }
+  close(p[1]);
+  return p[0];
+}
+
 /* io_readall: the whole of a file of 200000 bytes, appended and
  * NUL-terminated; EFBIG past the limit; a read error. */
 static void test_readall(void)
 {
   str sa = STR_INIT;
   char *big = malloc(200000);
-  int p[2];
+  int fd;
 
   CHECK(big != 0);
   if (!big) return;
   for (size_t i = 0; i < 200000; ++i) big[i] = (char)('a' + i % 26);
-  CHECK(pipe(p) == 0);
-  if (fork() == 0) {
-    close(p[0]);
-    (void)!write(p[1], big, 200000);
-    _exit(0);
-  }
-  close(p[1]);
+  fd = pipe_from_child(big, 200000);
   str_copys(&sa, "x");
-  CHECK(io_readall(p[0], &sa, 1000000) == 0);
+  CHECK(io_readall(fd, &sa, 1000000) == 0);
   CHECK(sa.len == 200001 && sa.s[0] == 'x' && !memcmp(sa.s + 1, big, 200000) && sa.s[sa.len] == 0);
-  close(p[0]);
+  close(fd);
   wait(0);
 
-  CHECK(pipe(p) == 0);
-  if (fork() == 0) {
-    close(p[0]);
-    (void)!write(p[1], big, 200000);
-    _exit(0);
-  }
-  close(p[1]);
+  fd = pipe_from_child(big, 200000);
   sa.len = 0;
   errno = 0;
-  CHECK(io_readall(p[0], &sa, 100000) == -1 && errno == EFBIG && sa.len > 100000);
-  close(p[0]);
+  CHECK(io_readall(fd, &sa, 100000) == -1 && errno == EFBIG && sa.len > 100000);
+  close(fd);
   wait(0);
 
   sa.len = 0;

@@ -24,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "auto.h"
-#include "cdb.h"
 #include "err.h"
 #include "fd.h"
 #include "io.h"
@@ -136,17 +135,7 @@ static void give_up(unsigned slot, int code)
  * else -FAIL_ code. */
 static int lookup_cdb(const char *local, size_t len, str *nughde)
 {
-  struct cdb c;
-  int fd = open_read("users/cdb"), r;
-
-  if (fd == -1) return errno == ENOENT ? 0 : -FAIL_CDB;
-  if (cdb_init(&c, fd) == -1) {
-    close(fd);
-    return -FAIL_CDB;
-  }
-  r = users_lookup(&c, local, len, nughde);
-  cdb_free(&c);
-  close(fd);
+  int r = users_cdb_lookup("users/cdb", local, len, nughde);
   if (r == -1) return errno == ENOMEM ? -FAIL_NOMEM : -FAIL_CDB;
   return r;
 }

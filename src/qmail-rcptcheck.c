@@ -33,7 +33,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "auto.h"
-#include "cdb.h"
 #include "control.h"
 #include "err.h"
 #include "io.h"
@@ -157,18 +156,8 @@ static int run(struct spawn *sp, int both, str *text, size_t max, int *over)
 /* users/cdb, as qmail-lspawn reads it: 1 listed (fields in nughde), 0 not. */
 static int lookup_cdb(const char *local, size_t len, str *nughde)
 {
-  struct cdb c;
-  int fd = open_read("users/cdb"), r;
-
-  if (fd == -1) {
-    if (errno == ENOENT) return 0;
-    cannot_tell("unable to read users/cdb: ", err_str(errno));
-  }
-  if (cdb_init(&c, fd) == -1) cannot_tell("trouble reading users/cdb", 0);
-  r = users_lookup(&c, local, len, nughde);
-  cdb_free(&c);
-  close(fd);
-  if (r == -1) cannot_tell("trouble reading users/cdb", 0);
+  int r = users_cdb_lookup("users/cdb", local, len, nughde);
+  if (r == -1) cannot_tell(errno == ENOMEM ? "out of memory" : "trouble reading users/cdb", 0);
   return r;
 }
 

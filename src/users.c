@@ -2,7 +2,9 @@
  * rule (see users.h). */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include "num.h"
+#include "open.h"
 #include "users.h"
 
 int users_assign_parse(const char *line, size_t len, str *key, str *data, int *wildchar)
@@ -107,6 +109,28 @@ fail:
 static int parse_id(const char *s, unsigned long long max, unsigned long long *v)
 {
   return num_parse(s, v) && *v < max;
+}
+
+int users_cdb_lookup(const char *fn, const char *local, size_t len, str *out)
+{
+  struct cdb c;
+  int fd = open_read(fn), r;
+
+  if (fd == -1) {
+    if (errno == ENOENT) return 0;
+    errno = EPROTO;
+    return -1;
+  }
+  if (cdb_init(&c, fd) == -1) {
+    close(fd);
+    errno = EPROTO;
+    return -1;
+  }
+  r = users_lookup(&c, local, len, out);
+  cdb_free(&c);
+  close(fd);
+  if (r == -1 && errno != ENOMEM) errno = EPROTO;
+  return r;
 }
 
 int users_fields(const char *buf, size_t len, struct users_entry *e)

@@ -43,6 +43,12 @@ int users_wild_add(str *wild, char c);
  * or the read error). */
 int users_lookup(struct cdb *c, const char *local, size_t len, str *out);
 
+/* users_lookup in the users/cdb file fn, as qmail-lspawn and
+ * qmail-rcptcheck read it: 1 found, 0 not listed or no file; -1 with
+ * errno ENOMEM when memory ran out, EPROTO when the file could not be
+ * opened or read or is damaged. */
+int users_cdb_lookup(const char *fn, const char *local, size_t len, str *out);
+
 /* The six NUL-ended fields, as users_lookup and qmail-getpw give them. */
 struct users_entry {
   const char *user;

@@ -174,6 +174,18 @@ static void test_lookup(void)
   CHECK(lookup("joe", &out) == -1);
   CHECK(errno == EPROTO);
 
+  /* users_cdb_lookup: the file by name, as qmail-lspawn reads it */
+  build(nowild, 1);
+  CHECK(users_cdb_lookup(tmpfn, "JOE", 3, &out) == 1);
+  CHECK(out.len == 24 && !memcmp(out.s, "joe\000507\000100\0/home/joe\0\0\0", 24));
+  CHECK(users_cdb_lookup(tmpfn, "bill", 4, &out) == 0);
+  CHECK(users_cdb_lookup("/nonexistent/users/cdb", "joe", 3, &out) == 0); /* no file: none */
+  errno = 0;
+  CHECK(users_cdb_lookup("/", "joe", 3, &out) == -1 && errno == EPROTO);  /* not a cdb */
+  build(nowild, 0);
+  errno = 0;
+  CHECK(users_cdb_lookup(tmpfn, "joe", 3, &out) == -1 && errno == EPROTO);
+
   str_free(&out);
 }
 

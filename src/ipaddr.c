@@ -34,21 +34,17 @@ size_t ip4_scan(const char *s, size_t len, unsigned char ip[4])
   return i;
 }
 
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* One group of 1 to 4 hex digits at s[*i]: its value, *i moved past it;
  * -1 (and *i unchanged) if there is none. */
 static long group_at(const char *s, size_t len, size_t *i)
 {
   long v = 0;
   size_t d = 0;
-  while (*i + d < len && d < 4 && hexval(s[*i + d]) >= 0) v = v * 16 + hexval(s[*i + d++]);
+  int h;
+  while (*i + d < len && d < 4 && (h = num_hexdigit(s[*i + d])) >= 0) {
+    v = v * 16 + h;
+    ++d;
+  }
   if (!d) return -1;
   *i += d;
   return v;
@@ -84,7 +80,7 @@ size_t ip6_scan(const char *s, size_t len, unsigned char ip[16])
       gap = (int)n;
       i += 2;
       used = i;
-    } else if (i + 1 < len && s[i] == ':' && hexval(s[i + 1]) >= 0) {
+    } else if (i + 1 < len && s[i] == ':' && num_hexdigit(s[i + 1]) >= 0) {
       ++i; /* a single colon counts only with a group after it */
     } else {
       break;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "io.h"
 #include "ipme.h"
+#include "num.h"
 #include "open.h"
 #include "safemath.h"
 #include "str.h"
@@ -43,13 +44,6 @@ static int up(int s, const char *name, size_t len)
   return (ifr.ifr_flags & IFF_UP) != 0;
 }
 
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 /* The IPv6 addresses of the interfaces that are up, from INET6_FILE
  * (lines of 32 hex digits, index, prefix length, scope, flags, name);
  * none when the system has no IPv6. 1, 0 out of memory, -1 on error. */
@@ -71,7 +65,7 @@ static int inet6(int s)
 
     at += len + 1;
     for (size_t k = 0; ok && k < 32; ++k) {
-      int hi = hexval(line[k]);
+      int hi = num_hexdigit(line[k]);
       if (hi < 0) ok = 0;
       else if (k % 2) ip[k / 2] = (unsigned char)(ip[k / 2] << 4 | hi);
       else ip[k / 2] = (unsigned char)hi;

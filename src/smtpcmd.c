@@ -161,6 +161,8 @@ int smtpcmd_size(const char *arg, unsigned long long *size)
     while (*arg == ' ') ++arg;
     word = arg;
     while (*arg && *arg != ' ') ++arg;
+    /* a parameter follows a space (RFC 1870): not "<a@b>SIZE=5" */
+    if (word[-1] != ' ') continue;
     if (arg - word <= 5 || strncasecmp(word, "SIZE=", 5)) continue;
     for (d = word + 5; d < arg && *d >= '0' && *d <= '9'; ++d)
       v = v > (ULLONG_MAX - 9) / 10 ? ULLONG_MAX : v * 10 + (unsigned long long)(*d - '0');

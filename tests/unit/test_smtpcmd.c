@@ -253,6 +253,8 @@ static void test_size(void)
   CHECK(NO_SIZE("FROM:<\"a> SIZE=12\"@b>"));        /* quoted inside it */
   CHECK(NO_SIZE("FROM:<a\\> SIZE=12@b>"));         /* escaped > */
   CHECK(NO_SIZE("FROM:<a@b"));
+  CHECK(NO_SIZE("FROM:<a@b>SIZE=5"));                 /* no space before it */
+  CHECK(SIZE_OF("FROM:<a@b>SIZE=5 SIZE=6", 6));
   CHECK(NO_SIZE(""));
 #undef SIZE_OF
 #undef NO_SIZE
